@@ -1,0 +1,74 @@
+import { parseArgs } from "node:util";
+import { loadConfig, readEnvironment, ConfigError } from "../src/config/load.js";
+import type { Config } from "../src/config/schema.js";
+import { createEmbeddings } from "../src/embeddings/index.js";
+import { VersionStore } from "../src/store/versions.js";
+import { LockedError } from "./lock.js";
+import { ingest } from "./pipeline.js";
+import { formatReport } from "./report.js";
+
+const USAGE = `Usage: npm run ingest -- [options]
+
+  (no options)              crawl every configured source and publish a new index version
+  --municipality <id>       only this municipality's sources (others keep their chunks)
+  --url <start URL>         with --municipality: crawl this website instead of the configured sources
+  --if-missing              do nothing when an index is already published (used by npm start)
+  --rollback                point the server back at the previous index version
+  --help                    this text
+
+Reads AUSKUNFT_DATA_DIR (default: data/) for config.json and writes index versions below it.`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      municipality: { type: "string" },
+      url: { type: "string" },
+      "if-missing": { type: "boolean", default: false },
+      rollback: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const env = readEnvironment();
+  let config = await loadConfig(env.dataDir);
+  const store = new VersionStore(env.dataDir, config.keepVersions);
+
+  if (values.rollback) {
+    const version = await store.rollback();
+    console.log(`The server now answers from index version ${version} (it picks it up within seconds).`);
+    return 0;
+  }
+  if (values["if-missing"] && (await store.current())) return 0;
+  if (values.url && !values.municipality) throw new ConfigError("--url needs --municipality <id>");
+  if (values.municipality) config = onlyMunicipality(config, values.municipality, values.url);
+
+  const report = await ingest({
+    config,
+    dataDir: env.dataDir,
+    embeddings: createEmbeddings(config.embeddings),
+    ...(values.municipality ? { municipalities: [values.municipality] } : {}),
+    log: (line) => console.log(line),
+  });
+  console.log(`\n${formatReport(report)}`);
+  return report.published || report.chunks.total > 0 ? 0 : 1;
+}
+
+function onlyMunicipality(config: Config, id: string, url?: string): Config {
+  const m = config.municipalities.find((x) => x.id === id);
+  if (!m) throw new ConfigError(`municipality "${id}" is not in config.json (configured: ${config.municipalities.map((x) => x.id).join(", ")})`);
+  if (!url) return config;
+  const source = { type: "website" as const, startUrls: [url], sitemaps: [], include: [], exclude: [], maxPages: 5000 };
+  return { ...config, municipalities: config.municipalities.map((x) => (x.id === id ? { ...x, sources: [source] } : x)) };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = error instanceof ConfigError || error instanceof LockedError;
+    console.error(known ? `auskunft: ${(error as Error).message}` : error);
+    process.exit(known ? 2 : 1);
+  },
+);

@@ -1,0 +1,119 @@
+import * as cheerio from "cheerio";
+import type { AnyNode, Element } from "domhandler";
+import { cleanText, findValidFrom, looksLikeStatute, type Block, type ExtractedDocument } from "./document.js";
+
+export interface HtmlExtractOptions {
+  /** Selectors of the main content, tried in order. */
+  mainSelectors?: string[];
+  /** Selectors removed before reading: navigation, banners, footers. */
+  removeSelectors?: string[];
+}
+
+const DEFAULT_MAIN = ["main", "[role=main]", "article", "#content", "#inhalt", ".content", "body"];
+const DEFAULT_REMOVE = [
+  "script", "style", "noscript", "template", "svg", "iframe", "form", "button",
+  "nav", "header", "footer", "aside", "[role=navigation]", "[role=banner]", "[role=contentinfo]", "[role=search]",
+  "[class*=cookie]", "[id*=cookie]", "[class*=consent]", ".skip-link", ".breadcrumb", "[hidden]", "[aria-hidden=true]",
+];
+const BLOCK_TAGS = new Set(["p", "li", "dd", "dt", "blockquote", "pre", "figcaption", "caption", "address", "summary"]);
+const HEADING = /^h([1-6])$/;
+
+/** Main text of a page as headings and paragraphs, without navigation, header, footer and cookie banner. */
+export function extractHtml(html: string, baseUrl: string, options: HtmlExtractOptions = {}): ExtractedDocument {
+  const $ = cheerio.load(html);
+  const links = $("a[href]")
+    .map((_, a) => $(a).attr("href"))
+    .get()
+    .flatMap((href) => {
+      try {
+        return [new URL(href, baseUrl).toString()];
+      } catch {
+        return [];
+      }
+    });
+  const canonicalHref = $("link[rel=canonical]").attr("href");
+  const canonical = canonicalHref ? safeUrl(canonicalHref, baseUrl) : undefined;
+  const pageTitle = cleanText($("title").first().text()).replace(/\s+[–|-]\s+[^–|-]+$/, "");
+
+  $((options.removeSelectors ?? DEFAULT_REMOVE).join(",")).remove();
+  const root = (options.mainSelectors ?? DEFAULT_MAIN).map((s) => $(s).first()).find((el) => el.length > 0) ?? $.root();
+
+  const blocks: Block[] = [];
+  const walk = (node: AnyNode) => {
+    if (node.type === "text") {
+      const text = cleanText($(node).text());
+      if (text) blocks.push({ kind: "text", text });
+      return;
+    }
+    if (node.type !== "tag") return;
+    const el = node as Element;
+    const tag = el.tagName.toLowerCase();
+    const heading = HEADING.exec(tag);
+    if (heading) {
+      const text = cleanText($(el).text());
+      const anchor = $(el).attr("id") ?? $(el).find("[id]").first().attr("id");
+      if (text) blocks.push({ kind: "heading", level: Number(heading[1]), text, ...(anchor ? { anchor } : {}) });
+      return;
+    }
+    if (tag === "table") return tableBlocks($, el).forEach((text) => blocks.push({ kind: "text", text }));
+    if (tag === "br") return;
+    if (BLOCK_TAGS.has(tag)) {
+      const nested = $(el).children("ul, ol, table, p, div, dl");
+      const prefix = tag === "li" ? listPrefix($, el) : "";
+      if (nested.length === 0) {
+        const text = cleanText($(el).text());
+        if (text) blocks.push({ kind: "text", text: prefix + text });
+        return;
+      }
+      const own = cleanText($(el).contents().not(nested).text());
+      if (own) blocks.push({ kind: "text", text: prefix + own });
+      nested.each((_, child) => walk(child));
+      return;
+    }
+    for (const child of el.children) walk(child);
+  };
+  root.contents().each((_, child) => walk(child));
+
+  const firstH1 = blocks.find((b) => b.kind === "heading" && b.level === 1);
+  const title = firstH1?.text ?? pageTitle ?? "";
+  const body = blocks.filter((b) => b !== firstH1);
+  const validFrom = findValidFrom(blocks.slice(0, 8).map((b) => b.text).join(" ")) ?? findValidFrom(blocks.map((b) => b.text).join(" "));
+  return {
+    title: title || pageTitle || baseUrl,
+    blocks: body,
+    links,
+    statute: looksLikeStatute(body, title),
+    ...(validFrom ? { validFrom } : {}),
+    ...(canonical ? { canonical } : {}),
+  };
+}
+
+function listPrefix($: cheerio.CheerioAPI, li: Element): string {
+  const parent = li.parent as Element | null;
+  if (parent?.tagName?.toLowerCase() !== "ol") return "- ";
+  const start = Number($(parent).attr("start") ?? 1);
+  return `${start + $(li).prevAll("li").length}. `;
+}
+
+/** A table row as "Header: value · Header: value", so that a fee stays next to what it is for. */
+function tableBlocks($: cheerio.CheerioAPI, table: Element): string[] {
+  const rows = $(table).find("tr").toArray();
+  const cells = (row: Element) => $(row).children("th, td").toArray().map((c) => cleanText($(c).text()));
+  const first = rows[0];
+  const header = first && $(first).children("th").length > 0 ? cells(first) : undefined;
+  const out: string[] = [];
+  for (const row of header ? rows.slice(1) : rows) {
+    const values = cells(row);
+    if (values.every((v) => !v)) continue;
+    out.push(values.map((v, i) => (header?.[i] ? `${header[i]}: ${v}` : v)).filter((v) => v.trim()).join(" · "));
+  }
+  return out;
+}
+
+function safeUrl(href: string, base: string): string | undefined {
+  try {
+    return new URL(href, base).toString();
+  } catch {
+    return undefined;
+  }
+}

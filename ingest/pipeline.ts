@@ -1,0 +1,180 @@
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Config } from "../src/config/schema.js";
+import type { EmbeddingModel } from "../src/embeddings/model.js";
+import { chunkContext, type Chunk, type IndexManifest } from "../src/store/records.js";
+import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
+import { VersionStore } from "../src/store/versions.js";
+import { chunkDocument } from "./chunk.js";
+import { collectSource, type CollectedDocument } from "./collect.js";
+import type { Fetcher } from "./crawl/fetcher.js";
+import { acquireLock } from "./lock.js";
+import type { DocumentChange, IngestReport } from "./report.js";
+
+export interface IngestOptions {
+  config: Config;
+  dataDir: string;
+  embeddings: EmbeddingModel;
+  fetcher?: Fetcher;
+  /** Only these municipalities' sources (default: all). Others keep their previous chunks. */
+  municipalities?: string[];
+  log?: (line: string) => void;
+  embedBatch?: number;
+}
+
+interface DocumentRecord extends DocumentChange {
+  municipality: string | null;
+  hash: string;
+  chunks: number;
+}
+
+/**
+ * One ingestion run: collect every source, chunk, embed what changed, build the indexes
+ * in a staging folder, verify them, and publish atomically. The published version stays
+ * untouched until the new one is complete.
+ */
+export async function ingest(options: IngestOptions): Promise<IngestReport> {
+  const { config, dataDir, embeddings } = options;
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const store = new VersionStore(dataDir, config.keepVersions);
+  const release = await acquireLock(store.root);
+  try {
+    await store.cleanStaging();
+    const previous = await loadPrevious(store, embeddings.id);
+    const only = options.municipalities ? new Set(options.municipalities) : undefined;
+
+    const collected: CollectedDocument[] = [];
+    const failures: { url: string; reason: string; temporary: boolean }[] = [];
+    let skippedByRobots = 0;
+    for (const m of config.municipalities) {
+      if (only && !only.has(m.id)) continue;
+      for (const source of m.sources) {
+        const label = source.type === "website" ? source.startUrls[0] : source.root;
+        log(`${m.name}: collecting ${label}`);
+        const result = await collectSource({
+          config,
+          dataDir,
+          municipality: m.id,
+          source,
+          ...(options.fetcher ? { fetcher: options.fetcher } : {}),
+          onProgress: (done, queued) => {
+            if (done % 25 === 0 || queued === 0) log(`  ${done} fetched, ${queued} to go`);
+          },
+        });
+        collected.push(...result.documents);
+        failures.push(...result.failures);
+        skippedByRobots += result.skippedByRobots;
+      }
+    }
+
+    // Chunk, and note what changed against the previous version.
+    const chunks: Chunk[] = [];
+    const records: DocumentRecord[] = [];
+    const seenDocs = new Set<string>();
+    for (const c of collected) {
+      if (seenDocs.has(c.docId)) continue;
+      seenDocs.add(c.docId);
+      const docChunks = chunkDocument(c.doc, { docId: c.docId, url: c.url, municipality: c.municipality, paged: c.paged });
+      const hash = createHash("sha256").update(docChunks.map((x) => x.hash).join(",")).digest("hex").slice(0, 32);
+      chunks.push(...docChunks);
+      records.push({ docId: c.docId, url: c.url, title: c.doc.title, municipality: c.municipality, hash, chunks: docChunks.length });
+    }
+    const prevDocs = new Map(previous?.documents.map((d) => [d.docId, d]) ?? []);
+    const urlToDoc = new Map(previous?.documents.map((d) => [d.url.replace(/#.*$/, ""), d]) ?? []);
+    const kept: DocumentChange[] = [];
+    // Documents that failed for now (timeout, 5xx) keep their previous chunks; others of municipalities not re-run too.
+    for (const prev of previous?.documents ?? []) {
+      if (seenDocs.has(prev.docId)) continue;
+      const notRerun = only && prev.municipality !== null && !only.has(prev.municipality);
+      const failedForNow = failures.some((f) => f.temporary && (f.url === prev.url || urlToDoc.get(f.url) === prev));
+      if (!notRerun && !failedForNow) continue;
+      seenDocs.add(prev.docId);
+      chunks.push(...previous!.snapshot.chunks.filter((x) => x.docId === prev.docId));
+      records.push(prev);
+      if (failedForNow) kept.push(prev);
+    }
+    const added = records.filter((r) => !prevDocs.has(r.docId));
+    const changed = records.filter((r) => prevDocs.has(r.docId) && prevDocs.get(r.docId)!.hash !== r.hash);
+    const unchanged = records.length - added.length - changed.length;
+    const removed = (previous?.documents ?? []).filter((d) => !seenDocs.has(d.docId));
+
+    // Embed only chunks whose text is new; reuse the vectors of the rest.
+    const vectors: number[][] = new Array(chunks.length);
+    const toEmbed: number[] = [];
+    chunks.forEach((c, i) => {
+      const old = previous?.vectorByHash.get(c.hash);
+      if (old !== undefined) vectors[i] = previous!.snapshot.vector.vector(old);
+      else toEmbed.push(i);
+    });
+    const batch = options.embedBatch ?? 256;
+    for (let i = 0; i < toEmbed.length; i += batch) {
+      const slice = toEmbed.slice(i, i + batch);
+      const embedded = await embeddings.embedDocuments(slice.map((j) => `${chunkContext(chunks[j]!)}\n${chunks[j]!.text}`));
+      slice.forEach((j, k) => (vectors[j] = embedded[k]!));
+      log(`  embedded ${Math.min(i + batch, toEmbed.length)}/${toEmbed.length} chunks`);
+    }
+
+    const report: IngestReport = {
+      version: null,
+      published: false,
+      startedAt: new Date(started).toISOString(),
+      seconds: 0,
+      documents: { added, changed, unchanged, removed, kept },
+      failures: failures.map(({ url, reason }) => ({ url, reason })),
+      skippedByRobots,
+      chunks: { total: chunks.length, embedded: toEmbed.length, reused: chunks.length - toEmbed.length },
+    };
+    if (chunks.length === 0) {
+      report.seconds = (Date.now() - started) / 1000;
+      log("No content was found: the published index stays as it is.");
+      return report;
+    }
+
+    const { version, dir } = await store.stage();
+    const manifest: IndexManifest = {
+      version,
+      createdAt: new Date().toISOString(),
+      embedder: embeddings.id,
+      dimensions: vectors[0]!.length,
+      chunks: chunks.length,
+      documents: records.length,
+      municipalities: [...new Set(chunks.map((c) => c.municipality).filter((m): m is string => m !== null))].sort(),
+    };
+    await writeSnapshot(dir, { manifest, chunks, vectors }, { efSearch: config.retrieval.efSearch });
+    await writeFile(path.join(dir, "documents.json"), JSON.stringify(records, null, 1));
+    // Verify before publishing: the version must load and agree with itself.
+    await IndexSnapshot.load(dir);
+    report.version = version;
+    report.published = true;
+    report.seconds = (Date.now() - started) / 1000;
+    await writeFile(path.join(dir, "report.json"), JSON.stringify(report, null, 2));
+    await store.publish(version, dir);
+    return report;
+  } finally {
+    await release();
+  }
+}
+
+interface Previous {
+  snapshot: IndexSnapshot;
+  documents: DocumentRecord[];
+  vectorByHash: Map<string, number>;
+}
+
+/** The published version, for change detection and to reuse its vectors (only if the embedder is the same). */
+async function loadPrevious(store: VersionStore, embedderId: string): Promise<Previous | undefined> {
+  const version = await store.current();
+  if (!version) return undefined;
+  try {
+    const dir = store.versionDir(version);
+    const snapshot = await IndexSnapshot.load(dir);
+    const documents = JSON.parse(await readFile(path.join(dir, "documents.json"), "utf8")) as DocumentRecord[];
+    const vectorByHash = new Map<string, number>();
+    if (snapshot.manifest.embedder === embedderId) snapshot.chunks.forEach((c, i) => vectorByHash.set(c.hash, i));
+    return { snapshot, documents, vectorByHash };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+const Contact = z.strictObject({
+  office: z.string().min(1),
+  phone: z.string().min(1).optional(),
+  email: z.email().optional(),
+  hours: z.string().optional(),
+  url: z.string().optional(),
+});
+
+const Patterns = z.array(z.string().min(1)).default([]);
+
+/** A website crawled over HTTP. */
+const WebsiteSource = z.strictObject({
+  type: z.literal("website"),
+  startUrls: z.array(z.url()).min(1),
+  sitemaps: z.array(z.url()).default([]),
+  /** Hosts the crawler may visit; default: the hosts of the start URLs. */
+  allowedHosts: z.array(z.string().min(1)).optional(),
+  include: Patterns,
+  exclude: Patterns,
+  maxPages: z.number().int().positive().default(5000),
+});
+
+/**
+ * A folder holding a whole website (the demo town): ingestion serves it on 127.0.0.1 and
+ * crawls it over HTTP like any other site. URLs are recorded relative to `publicBaseUrl`.
+ */
+const StaticSiteSource = z.strictObject({
+  type: z.literal("static-site"),
+  root: z.string().min(1),
+  /** The origin the files' own links and sitemap use (e.g. https://www.musterbach.example). */
+  siteUrl: z.url().optional(),
+  publicBaseUrl: z.string().default(""),
+  maxPages: z.number().int().positive().default(5000),
+  /** The chat server serves this folder at `/` too (demo mode). */
+  serve: z.boolean().default(false),
+});
+
+export const Source = z.discriminatedUnion("type", [WebsiteSource, StaticSiteSource]);
+export type Source = z.infer<typeof Source>;
+
+export const Municipality = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, "use lower-case letters, digits and hyphens"),
+  name: z.string().min(1),
+  contact: Contact,
+  sources: z.array(Source).default([]),
+});
+export type Municipality = z.infer<typeof Municipality>;
+
+const Crawler = z.strictObject({
+  userAgent: z.string().min(1).default("auskunft/0.1 (+https://github.com/auskunft; municipal FAQ crawler)"),
+  concurrency: z.number().int().min(1).max(32).default(4),
+  /** Pause between two requests to the same host, unless robots.txt asks for more. */
+  delayMs: z.number().int().min(0).default(250),
+  timeoutMs: z.number().int().positive().default(15_000),
+  maxBytes: z.number().int().positive().default(20 * 1024 * 1024),
+});
+
+const Retrieval = z.strictObject({
+  /** Chunks taken from each of the lexical and the vector search before fusion. */
+  candidates: z.number().int().min(1).max(500).default(50),
+  /** Chunks handed to the answerer. */
+  topK: z.number().int().min(1).max(50).default(6),
+  /** hnswlib search breadth. */
+  efSearch: z.number().int().min(10).max(1000).default(64),
+  /** Below this share of the question's key terms found in the sources, the answer is "not in my sources". */
+  minCoverage: z.number().min(0).max(1).default(0.5),
+});
+
+const Embeddings = z.strictObject({
+  provider: z.enum(["local", "openai"]).default("local"),
+  dimensions: z.number().int().min(64).max(4096).default(512),
+  model: z.string().optional(),
+});
+
+const Answer = z.strictObject({
+  provider: z.enum(["local", "openai"]).default("local"),
+  model: z.string().optional(),
+});
+
+export const Config = z.strictObject({
+  defaultMunicipality: z.string().optional(),
+  municipalities: z.array(Municipality).min(1, "configure at least one municipality"),
+  crawler: Crawler.default(Crawler.parse({})),
+  retrieval: Retrieval.default(Retrieval.parse({})),
+  embeddings: Embeddings.default(Embeddings.parse({})),
+  answer: Answer.default(Answer.parse({})),
+  /** Index versions kept for rollback. */
+  keepVersions: z.number().int().min(2).max(50).default(5),
+});
+export type Config = z.infer<typeof Config>;

@@ -1,0 +1,93 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import path from "node:path";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import { rateLimit } from "express-rate-limit";
+import { Server } from "socket.io";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import type { AskService } from "../answer/service.js";
+import type { IndexHolder } from "../store/holder.js";
+import { AskRequest, describeInvalid, type ClientToServerEvents, type ServerToClientEvents } from "../protocol/messages.js";
+import { invalidRequest } from "../errors.js";
+import { errorHandler } from "./errors.js";
+import { attachSocketHandlers } from "./socket.js";
+
+export interface AppDeps {
+  config: Config;
+  dataDir: string;
+  publicDir: string;
+  service: AskService;
+  index: IndexHolder;
+  logger: Logger;
+  /** Requests per minute and client to /api/ask; socket.io has its own per-connection limit. */
+  askPerMinute?: number;
+}
+
+export interface App {
+  app: Express;
+  http: HttpServer;
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  close(): Promise<void>;
+}
+
+/** Builds the express app and the socket.io server; the caller decides where to listen. */
+export function createApp(deps: AppDeps): App {
+  const { config, service, index, logger } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(helmet({ contentSecurityPolicy: { directives: { "script-src": ["'self'"], "connect-src": ["'self'", "ws:", "wss:"] } } }));
+
+  app.get("/healthz", (_req, res) => {
+    const snapshot = index.current();
+    res.json({
+      status: snapshot ? "ok" : "no_index",
+      version: snapshot?.manifest.version ?? null,
+      chunks: snapshot?.manifest.chunks ?? 0,
+      documents: snapshot?.manifest.documents ?? 0,
+      embedder: snapshot?.manifest.embedder ?? null,
+      answerer: config.answer.provider,
+      municipalities: config.municipalities.map((m) => m.id),
+    });
+  });
+
+  const askLimit = rateLimit({ windowMs: 60_000, limit: deps.askPerMinute ?? 30, standardHeaders: "draft-8", legacyHeaders: false,
+    handler: (_req, res) => res.status(429).json({ error: { code: "rate_limited", message: "too many questions; please wait a minute" } }) });
+  app.post("/api/ask", askLimit, express.json({ limit: "64kb" }), async (req, res) => {
+    const parsed = AskRequest.safeParse(req.body);
+    if (!parsed.success) throw invalidRequest(describeInvalid(parsed.error));
+    const started = performance.now();
+    const answer = await service.ask(parsed.data);
+    logger.info({ event: "ask", via: "http", chars: parsed.data.question.length, grounded: answer.grounded, ms: Math.round(performance.now() - started) });
+    res.json(answer);
+  });
+  app.use("/api", (_req, res) => {
+    res.status(404).json({ error: { code: "not_found", message: "no such API endpoint" } });
+  });
+
+  app.use(express.static(deps.publicDir, { index: false }));
+  // Demo mode: the town's own website, with the widget embedded, at the root.
+  for (const m of config.municipalities) {
+    for (const source of m.sources) {
+      if (source.type === "static-site" && source.serve) app.use(express.static(path.resolve(deps.dataDir, source.root)));
+    }
+  }
+  app.use(errorHandler(logger));
+
+  const http = createServer(app);
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { maxHttpBufferSize: 64 * 1024, serveClient: true });
+  attachSocketHandlers(io, service, logger);
+
+  return {
+    app,
+    http,
+    io,
+    close: () =>
+      new Promise((resolve) => {
+        io.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,69 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import { createEmbeddings, type EmbeddingModel } from "../embeddings/index.js";
+import { ExtractiveGenerator } from "../answer/extractive.js";
+import { AskService } from "../answer/service.js";
+import { HybridRetriever } from "../retrieval/hybrid.js";
+import { IndexHolder } from "../store/holder.js";
+import { VersionStore } from "../store/versions.js";
+import { GermanAnalyzer } from "../text/analyzer.js";
+import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
+import { createApp, type App } from "./app.js";
+
+export interface ComposeOptions {
+  config: Config;
+  dataDir: string;
+  logger: Logger;
+  publicDir?: string;
+  embeddings?: EmbeddingModel;
+  askPerMinute?: number;
+}
+
+export interface Composed extends App {
+  index: IndexHolder;
+  service: AskService;
+}
+
+/** Wires the product from its configuration: the one place that knows every part. */
+export async function compose(options: ComposeOptions): Promise<Composed> {
+  const { config, dataDir, logger } = options;
+  const index = new IndexHolder(new VersionStore(dataDir, config.keepVersions), { efSearch: config.retrieval.efSearch }, {
+    onLoaded: (version, chunks, ms) => logger.info({ event: "index_loaded", version, chunks, ms: Math.round(ms) }),
+    onError: (err) => logger.error({ event: "index_load_failed", err }),
+  });
+  await index.refresh();
+  const synonyms = new SynonymTable(new GermanAnalyzer(), BUILTIN_SYNONYMS + "\n" + (await readOptional(path.join(dataDir, "synonyms.txt"))));
+  const retriever = new HybridRetriever(options.embeddings ?? createEmbeddings(config.embeddings), synonyms, {
+    candidates: config.retrieval.candidates,
+  });
+  const generator = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage });
+  const service = new AskService({ config, index, retriever, generator });
+  const app = createApp({
+    config,
+    dataDir,
+    publicDir: options.publicDir ?? path.resolve(import.meta.dirname, "../../public"),
+    service,
+    index,
+    logger,
+    ...(options.askPerMinute ? { askPerMinute: options.askPerMinute } : {}),
+  });
+  return {
+    ...app,
+    index,
+    service,
+    close: async () => {
+      index.stop();
+      await app.close();
+    },
+  };
+}
+
+async function readOptional(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch {
+    return "";
+  }
+}

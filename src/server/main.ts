@@ -1,0 +1,26 @@
+import { loadConfig, readEnvironment } from "../config/load.js";
+import { compose } from "./compose.js";
+import { createLogger } from "./logger.js";
+
+const logger = createLogger();
+
+try {
+  const env = readEnvironment();
+  const config = await loadConfig(env.dataDir);
+  const started = performance.now();
+  const app = await compose({ config, dataDir: env.dataDir, logger });
+  if (!app.index.current()) logger.warn({ event: "no_index" }, "no index is published yet: run `npm run ingest`; the server answers 503 until then");
+  app.index.watch();
+  app.http.listen(env.port, () => {
+    logger.info({ event: "listening", port: env.port, ms: Math.round(performance.now() - started) }, `auskunft is serving on http://localhost:${env.port}/`);
+  });
+  const shutdown = () => {
+    logger.info({ event: "shutdown" });
+    void app.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+} catch (error) {
+  logger.fatal({ err: error }, (error as Error).message);
+  process.exit(1);
+}

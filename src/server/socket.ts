@@ -1,0 +1,37 @@
+import type { Server } from "socket.io";
+import type { Logger } from "pino";
+import { AskRequest, describeInvalid, type ClientToServerEvents, type ServerToClientEvents } from "../protocol/messages.js";
+import type { AskService } from "../answer/service.js";
+import { toErrorBody } from "./errors.js";
+
+/** socket.io: `ask` in; `answer:token`*, then `answer:done` or `answer:error` out. One question at a time per connection. */
+export function attachSocketHandlers(io: Server<ClientToServerEvents, ServerToClientEvents>, service: AskService, logger: Logger): void {
+  io.on("connection", (socket) => {
+    let busy = false;
+    const abort = new AbortController();
+    socket.on("disconnect", () => abort.abort());
+    socket.on("ask", async (payload: unknown) => {
+      const parsed = AskRequest.safeParse(payload);
+      if (!parsed.success) {
+        socket.emit("answer:error", { code: "invalid_request", message: describeInvalid(parsed.error) });
+        return;
+      }
+      if (busy) {
+        socket.emit("answer:error", { code: "busy", message: "the previous question is still being answered" });
+        return;
+      }
+      busy = true;
+      const started = performance.now();
+      try {
+        const answer = await service.ask(parsed.data, (text) => socket.emit("answer:token", { text }), abort.signal);
+        socket.emit("answer:done", answer);
+        logger.info({ event: "ask", via: "socket", chars: parsed.data.question.length, grounded: answer.grounded, ms: Math.round(performance.now() - started) });
+      } catch (error) {
+        const { body } = toErrorBody(error, logger);
+        socket.emit("answer:error", body.error);
+      } finally {
+        busy = false;
+      }
+    });
+  });
+}

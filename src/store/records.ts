@@ -1,0 +1,47 @@
+/**
+ * The records that flow from ingestion to retrieval. The same chunk a search returns
+ * is what a citation points to.
+ */
+
+export interface Chunk {
+  /** Stable id: the document id and the chunk's position in it. */
+  id: string;
+  /** Document id: canonical URL of a crawled page, or the path of a file. */
+  docId: string;
+  /** Municipality whose source this is; null for shared (district, state, federal) sources. */
+  municipality: string | null;
+  /** URL a citizen can open: the page, with an anchor to the § where there is one. */
+  url: string;
+  /** Title of the document (for a statute: its title). */
+  title: string;
+  /** Headings above the chunk, outermost first. */
+  headings: string[];
+  /** For statutes: "§ 5 Steuersatz", or "§ 5 Abs. 2" when cut below a §. */
+  section?: string;
+  /** True when the document is a statute (Satzung, Verordnung, Gesetz). */
+  statute?: boolean;
+  /** "Stand" / "gültig ab" of the document where the source states it. */
+  validFrom?: string;
+  /** Page of a PDF, from 1. */
+  page?: number;
+  text: string;
+  /** Hash of everything that goes into the chunk's embedding: unchanged hash, reusable vector. */
+  hash: string;
+}
+
+export interface IndexManifest {
+  version: string;
+  createdAt: string;
+  embedder: string;
+  dimensions: number;
+  chunks: number;
+  documents: number;
+  municipalities: string[];
+}
+
+/** The text that is embedded and lexically indexed for a chunk: its context, then its words. */
+export function chunkContext(chunk: Pick<Chunk, "title" | "headings" | "section">): string {
+  const parts = [chunk.title, ...chunk.headings];
+  if (chunk.section && !parts.includes(chunk.section)) parts.push(chunk.section);
+  return parts.filter(Boolean).join(" › ");
+}

@@ -1,0 +1,99 @@
+import { createReadStream } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { Decompounder } from "../text/decompound.js";
+import { GermanAnalyzer, termFrequencies } from "../text/analyzer.js";
+import { foldWord, words } from "../text/normalize.js";
+import { LexicalIndex, type TermCounts } from "./lexical.js";
+import { chunkContext, type Chunk, type IndexManifest } from "./records.js";
+import { VectorIndex, type VectorIndexOptions } from "./vector.js";
+
+/** Weight of title, headings and § title against body text in the lexical index. */
+export const CONTEXT_WEIGHT = 2;
+
+/** One published index version, loaded: read-only, shared by all requests. */
+export class IndexSnapshot {
+  constructor(
+    readonly manifest: IndexManifest,
+    readonly chunks: Chunk[],
+    readonly lexical: LexicalIndex,
+    readonly vector: VectorIndex,
+    readonly analyzer: GermanAnalyzer,
+  ) {}
+
+  static async load(dir: string, options: VectorIndexOptions = {}): Promise<IndexSnapshot> {
+    const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as IndexManifest;
+    const [chunks, lexical, vector, vocabulary] = await Promise.all([
+      readChunks(path.join(dir, "chunks.jsonl")),
+      LexicalIndex.load(dir),
+      VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
+      readVocabulary(path.join(dir, "vocabulary.json")),
+    ]);
+    if (chunks.length !== manifest.chunks || lexical.size !== manifest.chunks || vector.size !== manifest.chunks) {
+      throw new Error(
+        `index version ${manifest.version} is inconsistent: manifest says ${manifest.chunks} chunks, ` +
+          `found ${chunks.length} texts, ${lexical.size} lexical and ${vector.size} vector entries`,
+      );
+    }
+    return new IndexSnapshot(manifest, chunks, lexical, vector, analyzerFor(vocabulary));
+  }
+}
+
+export function analyzerFor(vocabulary: ReadonlyMap<string, number>): GermanAnalyzer {
+  return new GermanAnalyzer({ decompounder: new Decompounder(vocabulary) });
+}
+
+/** How often each folded word occurs in the chunks: the decompounder's lexicon. */
+export function countVocabulary(chunks: Iterable<Pick<Chunk, "text" | "title" | "headings" | "section">>): Map<string, number> {
+  const vocabulary = new Map<string, number>();
+  for (const chunk of chunks) {
+    for (const w of words(`${chunkContext(chunk)} ${chunk.text}`)) {
+      if (w.length < 3 || /[\d-]/.test(w)) continue;
+      const f = foldWord(w);
+      vocabulary.set(f, (vocabulary.get(f) ?? 0) + 1);
+    }
+  }
+  return vocabulary;
+}
+
+/** Lexical terms of a chunk: context words count more than body words. */
+export function chunkTerms(analyzer: GermanAnalyzer, chunk: Chunk): TermCounts {
+  const tf = termFrequencies(analyzer.terms(chunk.text));
+  for (const [term, w] of termFrequencies(analyzer.terms(chunkContext(chunk)))) {
+    tf.set(term, (tf.get(term) ?? 0) + CONTEXT_WEIGHT * w);
+  }
+  return tf;
+}
+
+export interface SnapshotInput {
+  manifest: IndexManifest;
+  chunks: Chunk[];
+  vectors: number[][];
+}
+
+/** Builds the lexical and vector indexes for the chunks and writes a complete version into `dir`. */
+export async function writeSnapshot(dir: string, input: SnapshotInput, options: VectorIndexOptions = {}): Promise<void> {
+  const { manifest, chunks, vectors } = input;
+  const vocabulary = countVocabulary(chunks);
+  const analyzer = analyzerFor(vocabulary);
+  const lexical = LexicalIndex.build(chunks.map((c) => chunkTerms(analyzer, c)));
+  const vector = VectorIndex.build(vectors, manifest.dimensions, options);
+  await writeFile(path.join(dir, "chunks.jsonl"), chunks.map((c) => JSON.stringify(c)).join("\n") + (chunks.length ? "\n" : ""));
+  await writeFile(path.join(dir, "vocabulary.json"), JSON.stringify([...vocabulary]));
+  await lexical.save(dir);
+  await vector.save(path.join(dir, "vectors.hnsw"));
+  // The manifest is written last: a version without one is incomplete.
+  await writeFile(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
+}
+
+async function readChunks(file: string): Promise<Chunk[]> {
+  const chunks: Chunk[] = [];
+  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  for await (const line of lines) if (line.trim()) chunks.push(JSON.parse(line) as Chunk);
+  return chunks;
+}
+
+async function readVocabulary(file: string): Promise<Map<string, number>> {
+  return new Map(JSON.parse(await readFile(file, "utf8")) as [string, number][]);
+}

@@ -1,0 +1,66 @@
+import hnswlib from "hnswlib-node";
+
+const { HierarchicalNSW } = hnswlib;
+type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+export interface VectorHit {
+  index: number;
+  /** Cosine similarity, 1 = same direction. */
+  similarity: number;
+}
+
+export interface VectorIndexOptions {
+  m?: number;
+  efConstruction?: number;
+  /** Search breadth; hnswlib's default of 10 loses recall, see bench/vector-recall. */
+  efSearch?: number;
+}
+
+/**
+ * HNSW over cosine similarity, labels = chunk positions in the version. Owned here
+ * rather than through LangChain's HNSWLib store, which searches with ef=10 and keeps
+ * every text in one JSON string.
+ */
+export class VectorIndex {
+  private constructor(
+    private readonly hnsw: Hnsw,
+    readonly dimensions: number,
+  ) {}
+
+  get size(): number {
+    return this.hnsw.getCurrentCount();
+  }
+
+  static build(vectors: number[][], dimensions: number, options: VectorIndexOptions = {}): VectorIndex {
+    const hnsw = new HierarchicalNSW("cosine", dimensions);
+    hnsw.initIndex(Math.max(1, vectors.length), options.m ?? 16, options.efConstruction ?? 200, 100);
+    vectors.forEach((v, i) => {
+      if (v.length !== dimensions) throw new Error(`vector ${i} has ${v.length} dimensions, expected ${dimensions}`);
+      hnsw.addPoint(v, i);
+    });
+    hnsw.setEf(options.efSearch ?? 64);
+    return new VectorIndex(hnsw, dimensions);
+  }
+
+  static async load(file: string, dimensions: number, options: VectorIndexOptions = {}): Promise<VectorIndex> {
+    const hnsw = new HierarchicalNSW("cosine", dimensions);
+    await hnsw.readIndex(file);
+    hnsw.setEf(options.efSearch ?? 64);
+    return new VectorIndex(hnsw, dimensions);
+  }
+
+  async save(file: string): Promise<void> {
+    await this.hnsw.writeIndex(file);
+  }
+
+  vector(index: number): number[] {
+    return this.hnsw.getPoint(index);
+  }
+
+  search(query: number[], k: number, allow?: (index: number) => boolean): VectorHit[] {
+    const n = Math.min(k, this.size);
+    if (n === 0) return [];
+    const result = allow ? this.hnsw.searchKnn(query, n, allow) : this.hnsw.searchKnn(query, n);
+    return result.neighbors.map((index, i) => ({ index, similarity: 1 - result.distances[i]! }));
+  }
+}
