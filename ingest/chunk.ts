@@ -28,6 +28,7 @@ interface Section {
 }
 
 const ABSATZ = /^\((\d+[a-z]?)\)/;
+const TABLE_OF_CONTENTS = /^(inhaltsverzeichnis|inhaltsübersicht|inhalt|übersicht)$/i;
 
 /**
  * Cuts a document into chunks along its structure: by headings, and for a statute by §,
@@ -81,9 +82,13 @@ function sections(doc: ExtractedDocument): Section[] {
   const path: { level: number; text: string; anchor?: string }[] = [];
   let paragraph: { level: number; text: string; anchor?: string } | undefined;
   let current: Section | undefined;
+  let skipping = false;
   for (const block of doc.blocks) {
     if (block.kind === "heading") {
       current = undefined;
+      // A table of contents repeats every § title without content: it only misleads retrieval.
+      skipping = TABLE_OF_CONTENTS.test(block.text);
+      if (skipping) continue;
       if (doc.statute && isSectionHeading(block.text)) {
         paragraph = { level: block.level, text: block.text, ...(block.anchor ? { anchor: block.anchor } : {}) };
         continue;
@@ -93,6 +98,7 @@ function sections(doc: ExtractedDocument): Section[] {
       path.push({ level: block.level, text: block.text, ...(block.anchor ? { anchor: block.anchor } : {}) });
       continue;
     }
+    if (skipping) continue;
     if (!current) {
       const anchor = paragraph?.anchor ?? [...path].reverse().find((h) => h.anchor)?.anchor;
       current = {

@@ -8,6 +8,7 @@ import type { ExtractedDocument } from "./extract/document.js";
 import { extractHtml } from "./extract/html.js";
 import { extractPdf } from "./extract/pdf.js";
 import { serveFolder } from "./static-server.js";
+import { collectFiles } from "./collect-files.js";
 
 export interface CollectedDocument {
   docId: string;
@@ -35,6 +36,14 @@ export interface CollectOptions {
 /** Fetches and extracts every document of one source. */
 export async function collectSource(options: CollectOptions): Promise<CollectResult> {
   const { config, source } = options;
+  if (source.type === "files") {
+    return collectFiles({
+      root: path.resolve(options.dataDir, source.path),
+      baseUrl: source.baseUrl,
+      municipality: source.shared ? null : options.municipality,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  }
   const fetcher = options.fetcher ?? new HttpFetcher(config.crawler);
   if (source.type === "website") {
     const hosts = source.allowedHosts ?? source.startUrls.map((u) => new URL(u).hostname);

@@ -51,7 +51,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     for (const m of config.municipalities) {
       if (only && !only.has(m.id)) continue;
       for (const source of m.sources) {
-        const label = source.type === "website" ? source.startUrls[0] : source.root;
+        const label = source.type === "website" ? source.startUrls[0] : source.type === "files" ? source.path : source.root;
         log(`${m.name}: collecting ${label}`);
         const result = await collectSource({
           config,

@@ -37,7 +37,17 @@ const StaticSiteSource = z.strictObject({
   serve: z.boolean().default(false),
 });
 
-export const Source = z.discriminatedUnion("type", [WebsiteSource, StaticSiteSource]);
+/** Files in a folder (HTML, Markdown, plain text, PDF): for Satzungen an editor has as files. */
+const FilesSource = z.strictObject({
+  type: z.literal("files"),
+  path: z.string().min(1),
+  /** Citations link to baseUrl + the file's path; a Markdown file's front matter `url` wins. */
+  baseUrl: z.string().default(""),
+  /** Chunks of this source belong to no single town (district, state, federal law). */
+  shared: z.boolean().default(false),
+});
+
+export const Source = z.discriminatedUnion("type", [WebsiteSource, StaticSiteSource, FilesSource]);
 export type Source = z.infer<typeof Source>;
 
 export const Municipality = z.strictObject({

@@ -26,8 +26,14 @@ export interface Composed extends App {
   service: AskService;
 }
 
-/** Wires the product from its configuration: the one place that knows every part. */
-export async function compose(options: ComposeOptions): Promise<Composed> {
+export interface AnswerStack {
+  index: IndexHolder;
+  retriever: HybridRetriever;
+  service: AskService;
+}
+
+/** Index, retrieval and answering from the configuration: shared by the server and the evaluation. */
+export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir" | "askPerMinute">): Promise<AnswerStack> {
   const { config, dataDir, logger } = options;
   const index = new IndexHolder(new VersionStore(dataDir, config.keepVersions), { efSearch: config.retrieval.efSearch }, {
     onLoaded: (version, chunks, ms) => logger.info({ event: "index_loaded", version, chunks, ms: Math.round(ms) }),
@@ -40,6 +46,13 @@ export async function compose(options: ComposeOptions): Promise<Composed> {
   });
   const generator = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage });
   const service = new AskService({ config, index, retriever, generator });
+  return { index, retriever, service };
+}
+
+/** Wires the product from its configuration: the one place that knows every part. */
+export async function compose(options: ComposeOptions): Promise<Composed> {
+  const { config, dataDir, logger } = options;
+  const { index, service } = await createAnswerStack(options);
   const app = createApp({
     config,
     dataDir,
