@@ -11,7 +11,8 @@ export interface HtmlExtractOptions {
 
 const DEFAULT_MAIN = ["main", "[role=main]", "article", "#content", "#inhalt", ".content", "body"];
 const DEFAULT_REMOVE = [
-  "script", "style", "noscript", "template", "svg", "iframe", "form", "button",
+  "script", "style", "noscript", "template", "svg", "iframe", "input", "select", "textarea", "button",
+  "form[role=search]", "form[action*=such]", "form[action*=search]",
   "nav", "header", "footer", "aside", "[role=navigation]", "[role=banner]", "[role=contentinfo]", "[role=search]",
   "[class*=cookie]", "[id*=cookie]", "[class*=consent]", ".skip-link", ".breadcrumb", "[hidden]", "[aria-hidden=true]",
 ];

@@ -72,6 +72,13 @@ const Retrieval = z.strictObject({
   candidates: z.number().int().min(1).max(500).default(50),
   /** Chunks handed to the answerer. */
   topK: z.number().int().min(1).max(50).default(6),
+  /** Weights of the lexical and the vector ranking in rank fusion. */
+  lexicalWeight: z.number().min(0).max(10).default(1),
+  vectorWeight: z.number().min(0).max(10).default(0.3),
+  /** Pseudo-relevance feedback: words of the best chunks expand the question in a second lexical ranking. */
+  feedbackChunks: z.number().int().min(0).max(20).default(3),
+  feedbackTerms: z.number().int().min(1).max(50).default(10),
+  feedbackWeight: z.number().min(0).max(10).default(0.7),
   /** hnswlib search breadth. */
   efSearch: z.number().int().min(10).max(1000).default(64),
   /** Below this share of the question's key terms found in the sources, the answer is "not in my sources". */

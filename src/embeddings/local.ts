@@ -25,7 +25,7 @@ export class LocalEmbeddings extends Embeddings {
 
   /** Identifies the embedding space: an index built by one embedder refuses queries from another. */
   get id(): string {
-    return `local-hash-v1-${this.dimensions}`;
+    return `local-hash-v2-${this.dimensions}`;
   }
 
   override async embedDocuments(texts: string[]): Promise<number[][]> {
@@ -44,8 +44,7 @@ export class LocalEmbeddings extends Embeddings {
       const sign = h & 1 ? 1 : -1;
       counts.set(index, (counts.get(index) ?? 0) + sign * weight);
     };
-    for (const raw of words(text)) {
-      const w = foldWord(raw).replace(/[-'’]/g, "");
+    for (const w of words(text).flatMap((raw) => foldWord(raw).split(/[-'’]/))) {
       if (GERMAN_STOPWORDS.has(w) || w.length < 2) continue;
       add(`w:${stem(w)}`, 1);
       if (/\d/.test(w)) continue;

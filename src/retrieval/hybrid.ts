@@ -2,6 +2,7 @@ import type { EmbeddingModel } from "../embeddings/model.js";
 import type { SynonymTable } from "../text/synonyms.js";
 import type { Chunk } from "../store/records.js";
 import { chunkTerms, type IndexSnapshot } from "../store/snapshot.js";
+import type { LexicalHit, QueryGroup } from "../store/lexical.js";
 
 export interface RetrievedChunk {
   chunk: Chunk;
@@ -18,6 +19,9 @@ export interface RetrievalResult {
    * counting synonyms and compound parts: the answerer's confidence that the sources cover it.
    */
   coverage: number;
+  /** How many specific key terms (not in most documents) the best chunk covers, and their summed rarity. */
+  coveredTerms: number;
+  coveredWeight: number;
   /** The question's key terms with their alternatives, for sentence selection. */
   keyTerms: KeyTerm[];
 }
@@ -40,6 +44,10 @@ export interface HybridOptions {
   /** Weights of the two rankings in reciprocal rank fusion. */
   lexicalWeight?: number;
   vectorWeight?: number;
+  /** Chunks whose words feed the second, expanded lexical ranking (0: none), how many words, and its fusion weight. */
+  feedbackChunks?: number;
+  feedbackTerms?: number;
+  feedbackWeight?: number;
   /** A municipality's own chunk outranks a shared one of equal score by this factor. */
   ownSourceBoost?: number;
 }
@@ -49,7 +57,11 @@ export class EmbedderMismatchError extends Error {
 }
 
 const RRF_K = 60;
-const SYNONYM_WEIGHT = 0.5;
+/** Terms rarer than this (BM25 idf) say what a question is about; commoner ones ("Gemeinde") do not. */
+const SPECIFIC_IDF = 2;
+const SYNONYM_WEIGHT = 0.6;
+const PART_WEIGHT = 0.9;
+const FEEDBACK_TERM_WEIGHT = 0.3;
 
 /** Lexical BM25 and HNSW vector search, fused by reciprocal rank, filtered by municipality. */
 export class HybridRetriever {
@@ -75,22 +87,27 @@ export class HybridRetriever {
         : undefined;
 
     const keyTerms = this.keyTerms(snapshot, question);
-    const query = new Map<string, number>();
-    for (const t of keyTerms) {
-      query.set(t.stem, (query.get(t.stem) ?? 0) + 1);
-      for (const p of t.partsOf) query.set(p, Math.max(query.get(p) ?? 0, 0.5));
-      for (const s of t.alternatives) if (!t.partsOf.includes(s)) query.set(s, Math.max(query.get(s) ?? 0, SYNONYM_WEIGHT));
-    }
+    const groups: QueryGroup[] = keyTerms.map((t) => ({
+      term: t.stem,
+      weight: 1,
+      parts: t.partsOf,
+      partWeight: PART_WEIGHT,
+      synonyms: t.alternatives,
+      synonymWeight: SYNONYM_WEIGHT,
+    }));
 
     const n = this.options.candidates;
-    const lexical = snapshot.lexical.search(query, n, allow);
+    const lexical = snapshot.lexical.searchGroups(groups, n, allow);
+    const feedback = this.options.feedbackChunks ? this.feedbackSearch(snapshot, groups, lexical, n, allow) : [];
     const vector = snapshot.vector.search(await this.embeddings.embedQuery(question), n, allow);
 
     const fused = new Map<number, number>();
     const wl = this.options.lexicalWeight ?? 1;
-    const wv = this.options.vectorWeight ?? 0.6;
+    const wv = this.options.vectorWeight ?? 0.3;
     lexical.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + wl / (RRF_K + rank + 1)));
     vector.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + wv / (RRF_K + rank + 1)));
+    const wf = this.options.feedbackWeight ?? 0.7;
+    feedback.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + wf / (RRF_K + rank + 1)));
     const boost = this.options.ownSourceBoost ?? 1.1;
     const hits = [...fused]
       .map(([index, score]) => {
@@ -100,8 +117,36 @@ export class HybridRetriever {
       .sort((a, b) => b.score - a.score)
       .slice(0, k);
 
-    const coverage = Math.max(0, ...hits.slice(0, 3).map((h) => termCoverage(keyTerms, new Set(chunkTerms(snapshot.analyzer, h.chunk).keys()))));
-    return { hits, coverage, keyTerms };
+    let best = { coverage: 0, coveredTerms: 0, coveredWeight: 0 };
+    for (const h of hits.slice(0, 3)) {
+      const terms = new Set(chunkTerms(snapshot.analyzer, h.chunk).keys());
+      const covered = keyTerms.filter((t) => isCovered(t, terms) && t.idf >= SPECIFIC_IDF);
+      const candidate = { coverage: termCoverage(keyTerms, terms), coveredTerms: covered.length, coveredWeight: covered.reduce((s, t) => s + t.idf, 0) };
+      if (candidate.coverage > best.coverage || (candidate.coverage === best.coverage && candidate.coveredWeight > best.coveredWeight)) best = candidate;
+    }
+    return { hits, ...best, keyTerms };
+  }
+
+  /**
+   * Pseudo-relevance feedback: the most distinctive words of the best chunks join the question
+   * for a second lexical ranking, fused with the first; it finds pages that say the same thing
+   * in other words ("Ruhezeit" for "wie lange bleibt ein Grab").
+   */
+  private feedbackSearch(snapshot: IndexSnapshot, groups: QueryGroup[], first: LexicalHit[], n: number, allow?: (i: number) => boolean): LexicalHit[] {
+    if (first.length === 0) return [];
+    const weights = new Map<string, number>();
+    for (const h of first.slice(0, this.options.feedbackChunks)) {
+      const tf = chunkTerms(snapshot.analyzer, snapshot.chunks[h.index]!);
+      let length = 0;
+      for (const v of tf.values()) length += v;
+      for (const [t, v] of tf) weights.set(t, (weights.get(t) ?? 0) + (v / length) * snapshot.lexical.idf(t));
+    }
+    const inQuery = new Set(groups.flatMap((g) => [g.term, ...(g.parts ?? []), ...(g.synonyms ?? [])]));
+    const extra = [...weights]
+      .filter(([t]) => !inQuery.has(t) && !/\d/.test(t))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, this.options.feedbackTerms ?? 10);
+    return snapshot.lexical.searchGroups([...groups, ...extra.map(([term]) => ({ term, weight: FEEDBACK_TERM_WEIGHT }))], n, allow);
   }
 
   private keyTerms(snapshot: IndexSnapshot, question: string): KeyTerm[] {

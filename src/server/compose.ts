@@ -43,6 +43,11 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
   const synonyms = new SynonymTable(new GermanAnalyzer(), BUILTIN_SYNONYMS + "\n" + (await readOptional(path.join(dataDir, "synonyms.txt"))));
   const retriever = new HybridRetriever(options.embeddings ?? createEmbeddings(config.embeddings), synonyms, {
     candidates: config.retrieval.candidates,
+    lexicalWeight: config.retrieval.lexicalWeight,
+    vectorWeight: config.retrieval.vectorWeight,
+    feedbackChunks: config.retrieval.feedbackChunks,
+    feedbackTerms: config.retrieval.feedbackTerms,
+    feedbackWeight: config.retrieval.feedbackWeight,
   });
   const generator = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage });
   const service = new AskService({ config, index, retriever, generator });

@@ -4,13 +4,28 @@ import path from "node:path";
 /** A document for the lexical index: term frequencies (already weighted by field). */
 export type TermCounts = ReadonlyMap<string, number>;
 
+/**
+ * One concept of a query: the word itself, its compound parts (which count together, as
+ * "Steuer für jeden Hund" answers "Hundesteuer"), and synonyms (which count as alternatives:
+ * the best one scores, so that a long synonym list cannot outweigh the rest of the question).
+ */
+export interface QueryGroup {
+  term: string;
+  weight: number;
+  parts?: string[];
+  partWeight?: number;
+  synonyms?: string[];
+  synonymWeight?: number;
+}
+
 export interface LexicalHit {
   index: number;
   score: number;
 }
 
 const K1 = 1.2;
-const B = 0.75;
+// Chunks vary in length less than whole pages; a milder length normalisation measured better (docs/retrieval.md).
+const B = 0.5;
 
 /**
  * BM25 over an inverted index held in typed arrays: compact on disk, loaded in one read,
@@ -19,6 +34,8 @@ const B = 0.75;
 export class LexicalIndex {
   private readonly termIds: Map<string, number>;
   private scores: Float64Array;
+  private groupScores: Float64Array;
+  private partScores: Float64Array;
 
   private constructor(
     readonly terms: string[],
@@ -30,6 +47,8 @@ export class LexicalIndex {
   ) {
     this.termIds = new Map(terms.map((t, i) => [t, i]));
     this.scores = new Float64Array(docLengths.length);
+    this.groupScores = new Float64Array(docLengths.length);
+    this.partScores = new Float64Array(docLengths.length);
   }
 
   get size(): number {
@@ -84,18 +103,32 @@ export class LexicalIndex {
 
   /** Top `k` documents for weighted query terms, optionally only those `allow` accepts. */
   search(query: TermCounts, k: number, allow?: (index: number) => boolean): LexicalHit[] {
+    return this.searchGroups([...query].map(([term, weight]) => ({ term, weight })), k, allow);
+  }
+
+  /** Top `k` documents for query concepts (see QueryGroup), optionally only those `allow` accepts. */
+  searchGroups(groups: QueryGroup[], k: number, allow?: (index: number) => boolean): LexicalHit[] {
     const scores = this.scores;
     const touched: number[] = [];
-    for (const [term, qWeight] of query) {
-      const t = this.termIds.get(term);
-      if (t === undefined) continue;
-      const idf = this.idf(term);
-      for (let p = this.offsets[t]!; p < this.offsets[t + 1]!; p++) {
-        const doc = this.postings[p]!;
-        const tf = this.tfs[p]!;
-        const norm = K1 * (1 - B + (B * this.docLengths[doc]!) / (this.avgLength || 1));
+    for (const g of groups) {
+      const groupTouched: number[] = [];
+      // The word itself and its synonyms: the best of them counts.
+      this.accumulate(g.term, g.weight, this.groupScores, groupTouched, "max");
+      for (const s of g.synonyms ?? []) this.accumulate(s, g.weight * (g.synonymWeight ?? 0.5), this.groupScores, groupTouched, "max");
+      // The compound's parts count together, as one alternative.
+      if (g.parts && g.parts.length > 1) {
+        const partTouched: number[] = [];
+        for (const p of g.parts) this.accumulate(p, g.weight * (g.partWeight ?? 0.6), this.partScores, partTouched, "sum");
+        for (const doc of partTouched) {
+          if (this.groupScores[doc] === 0) groupTouched.push(doc);
+          this.groupScores[doc] = Math.max(this.groupScores[doc]!, this.partScores[doc]!);
+          this.partScores[doc] = 0;
+        }
+      }
+      for (const doc of groupTouched) {
         if (scores[doc] === 0) touched.push(doc);
-        scores[doc] = scores[doc]! + qWeight * idf * ((tf * (K1 + 1)) / (tf + norm));
+        scores[doc] = scores[doc]! + this.groupScores[doc]!;
+        this.groupScores[doc] = 0;
       }
     }
     const hits: LexicalHit[] = [];
@@ -105,6 +138,21 @@ export class LexicalIndex {
     }
     hits.sort((a, b) => b.score - a.score);
     return hits.slice(0, k);
+  }
+
+  private accumulate(term: string, weight: number, into: Float64Array, touched: number[], mode: "max" | "sum"): void {
+    const t = this.termIds.get(term);
+    if (t === undefined || weight === 0) return;
+    const idf = this.idf(term);
+    for (let p = this.offsets[t]!; p < this.offsets[t + 1]!; p++) {
+      const doc = this.postings[p]!;
+      const tf = this.tfs[p]!;
+      const norm = K1 * (1 - B + (B * this.docLengths[doc]!) / (this.avgLength || 1));
+      const score = weight * idf * ((tf * (K1 + 1)) / (tf + norm));
+      const old = into[doc]!;
+      if (old === 0) touched.push(doc);
+      into[doc] = mode === "max" ? Math.max(old, score) : old + score;
+    }
   }
 
   async save(dir: string): Promise<void> {

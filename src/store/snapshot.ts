@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { Decompounder } from "../text/decompound.js";
 import { GermanAnalyzer, termFrequencies } from "../text/analyzer.js";
 import { foldWord, words } from "../text/normalize.js";
+import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
 import { LexicalIndex, type TermCounts } from "./lexical.js";
 import { chunkContext, type Chunk, type IndexManifest } from "./records.js";
 import { VectorIndex, type VectorIndexOptions } from "./vector.js";
@@ -76,6 +77,11 @@ export interface SnapshotInput {
 export async function writeSnapshot(dir: string, input: SnapshotInput, options: VectorIndexOptions = {}): Promise<void> {
   const { manifest, chunks, vectors } = input;
   const vocabulary = countVocabulary(chunks);
+  // Words of the synonym table count as known, so that compounds of them split.
+  for (const w of SynonymTable.words(BUILTIN_SYNONYMS)) {
+    const f = foldWord(w);
+    if (!vocabulary.has(f)) vocabulary.set(f, 2);
+  }
   const analyzer = analyzerFor(vocabulary);
   const lexical = LexicalIndex.build(chunks.map((c) => chunkTerms(analyzer, c)));
   const vector = VectorIndex.build(vectors, manifest.dimensions, options);

@@ -20,7 +20,9 @@ export interface AnalysedWord {
 /** Stem of a folded word; numbers and very short tokens stay as they are. */
 export function stem(folded: string): string {
   if (folded.length <= 3 || /\d/.test(folded)) return folded;
-  return stemmer.stem(folded);
+  const s = stemmer.stem(folded);
+  // Snowball keeps the verb ending -et ("kostet", "meldet"); citizens ask with verbs, pages use nouns.
+  return s.length >= 6 && s.endsWith("et") ? s.slice(0, -2) : s;
 }
 
 export interface AnalyzerOptions {
@@ -46,18 +48,22 @@ export class GermanAnalyzer {
   analyseWords(text: string): AnalysedWord[] {
     const out: AnalysedWord[] = [];
     for (const raw of words(text)) {
-      const pieces = raw.includes("-") ? [raw.replace(/[-'’]/g, ""), ...raw.split(/[-'’]/)] : [raw];
-      const [whole, ...hyphenParts] = pieces.map(foldWord);
-      if (!whole || GERMAN_STOPWORDS.has(whole)) continue;
-      if (whole.length < 2 && !/\d/.test(whole)) continue;
-      const parts = new Set<string>();
-      for (const p of hyphenParts) if (p.length > 2 && !GERMAN_STOPWORDS.has(p)) parts.add(stem(p));
-      for (const p of this.decompounder?.split(whole) ?? []) parts.add(stem(p));
-      const s = stem(whole);
-      parts.delete(s);
-      out.push({ surface: whole, stem: s, parts: [...parts] });
+      // "120-Liter-Restmülltonne", "Bürger-Amt": each piece is a word of its own.
+      for (const piece of raw.split(/[-'’]/)) {
+        const w = this.analyseWord(foldWord(piece));
+        if (w) out.push(w);
+      }
     }
     return out;
+  }
+
+  private analyseWord(folded: string): AnalysedWord | undefined {
+    if (!folded || GERMAN_STOPWORDS.has(folded)) return undefined;
+    if (folded.length < 2 && !/\d/.test(folded)) return undefined;
+    const s = stem(folded);
+    const parts = new Set((this.decompounder?.split(folded) ?? []).map(stem));
+    parts.delete(s);
+    return { surface: folded, stem: s, parts: [...parts] };
   }
 
   /** Weighted terms of a text: each stem once per occurrence, compound parts at a lower weight. */

@@ -10,12 +10,18 @@ Personalausweis, Perso, Ausweis, ID-Karte, Personalausweises
 Reisepass, Pass, Kinderreisepass
 Abfall, Müll, Mülltonne, Tonne, Restmüll, Abfalltonne
 Sperrmüll, Sperrgut, Möbel entsorgen
-Gebühr, kosten, kostet, Preis, Betrag, beträgt, zahlen, Steuersatz, teuer, Euro
+Gebühr, kosten, kostet, Preis, Betrag, beträgt, zahlen, zahlt, zahle, Steuersatz, teuer, Euro, kostenlos, gebührenfrei
+gefährlicher Hund, Kampfhund, Listenhund
+Aktuelles, Neuigkeiten, News, Nachrichten, Neues, Meldungen
+Barrierefreiheit, barrierefrei, sehbehindert, blind, Screenreader, Behinderung, Rollstuhl
+Datenschutz, Daten, Cookies, personenbezogen, DSGVO
+Wertstoffhof, Recyclinghof, Gartenabfälle, Grünschnitt, abgeben, entsorgen, wegbringen, wegwerfen
+Frist, bis wann, innerhalb, spätestens, wie lange, wie schnell
 Öffnungszeiten, offen, geöffnet, Sprechzeiten, Uhrzeit, aufmachen
 Ummeldung, umziehen, Umzug, umgezogen, Anmeldung, Wohnsitz, anmelden, ummelden
 Abmeldung, abmelden, wegziehen, Wegzug, Ausland
 Eheschließung, heiraten, Hochzeit, Trauung, Standesamt
-Kindertagesstätte, Kita, Kindergarten, Krippe, Kinderbetreuung, Betreuungsplatz
+Kindertagesstätte, Kita, Kindergarten, Krippe, Krippenplatz, Kinderbetreuung, Betreuungsplatz, U3
 Bestattung, Beerdigung, Beisetzung, Grab, Friedhof, Urne
 Geburt, Baby, Geburtsurkunde, geboren, Kind bekommen
 Sterbefall, Tod, gestorben, Sterbeurkunde, verstorben
@@ -44,14 +50,19 @@ export class SynonymTable {
         .map((m) => m.trim())
         .filter(Boolean);
       if (members.length < 2) continue;
-      // A multi-word member ("polizeiliches Führungszeugnis") stands for its last word.
-      const stems = new Set(members.map((m) => analyzer.analyseWords(m).at(-1)?.stem).filter((s): s is string => !!s));
+      // A multi-word member ("gefährlicher Hund") stands for each of its words.
+      const stems = new Set(members.flatMap((m) => analyzer.analyseWords(m).map((w) => w.stem)));
       for (const s of stems) {
         const group = this.groups.get(s) ?? new Set<string>();
         for (const other of stems) if (other !== s) group.add(other);
         this.groups.set(s, group);
       }
     }
+  }
+
+  /** Every word of the table, for the decompounder: "Krippenplatz" splits even if the pages never say "Krippe". */
+  static words(text: string): string[] {
+    return text.split(/[\n,]/).flatMap((m) => m.trim().split(/\s+/)).filter((w) => w.length >= 3);
   }
 
   of(stem: string): ReadonlySet<string> {
