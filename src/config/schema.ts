@@ -96,6 +96,11 @@ const Answer = z.strictObject({
   model: z.string().optional(),
 });
 
+const Server = z.strictObject({
+  /** Questions per minute one client may ask over HTTP (socket.io: one at a time per connection). */
+  askPerMinute: z.number().int().min(1).max(100_000).default(30),
+});
+
 export const Config = z.strictObject({
   defaultMunicipality: z.string().optional(),
   municipalities: z.array(Municipality).min(1, "configure at least one municipality"),
@@ -103,6 +108,7 @@ export const Config = z.strictObject({
   retrieval: Retrieval.default(Retrieval.parse({})),
   embeddings: Embeddings.default(Embeddings.parse({})),
   answer: Answer.default(Answer.parse({})),
+  server: Server.default(Server.parse({})),
   /** Index versions kept for rollback. */
   keepVersions: z.number().int().min(2).max(50).default(5),
 });

@@ -65,7 +65,7 @@ export async function compose(options: ComposeOptions): Promise<Composed> {
     service,
     index,
     logger,
-    ...(options.askPerMinute ? { askPerMinute: options.askPerMinute } : {}),
+    askPerMinute: options.askPerMinute ?? config.server.askPerMinute,
   });
   return {
     ...app,
