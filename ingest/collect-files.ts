@@ -6,7 +6,7 @@ import { cleanText, findValidFrom, isSectionHeading, looksLikeStatute, type Bloc
 import { extractHtml } from "./extract/html.js";
 import { extractMarkdown } from "./extract/markdown.js";
 import { extractPdf } from "./extract/pdf.js";
-import type { CollectedDocument, CollectResult } from "./collect.js";
+import { hashBody, type CollectedDocument, type CollectResult, type PreviousFetches } from "./collect.js";
 
 export const FILE_TYPES = [".md", ".markdown", ".html", ".htm", ".txt", ".pdf"];
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -15,6 +15,7 @@ export interface FilesOptions {
   root: string;
   baseUrl: string;
   municipality: string | null;
+  previous?: PreviousFetches;
   onProgress?: (done: number, queued: number) => void;
 }
 
@@ -29,8 +30,15 @@ export async function collectFiles(options: FilesOptions): Promise<CollectResult
     try {
       const size = (await stat(file)).size;
       if (size > MAX_FILE_BYTES) throw new Error(`too large: ${size} bytes (limit ${MAX_FILE_BYTES})`);
-      const { doc, url, paged } = await extractFile(file, docId, options.baseUrl);
-      if (doc.blocks.length > 0) documents.push({ docId, url, municipality: options.municipality, paged, doc });
+      const data = await readFile(file);
+      const fetch = { key: docId, bodyHash: hashBody(data) };
+      const known = options.previous?.get(docId);
+      if (known && known.fetch.bodyHash === fetch.bodyHash) {
+        documents.push({ kind: "unchanged", docId: known.docId, fetch });
+      } else {
+        const { doc, url, paged } = await extractFile(data, file, docId, options.baseUrl);
+        if (doc.blocks.length > 0) documents.push({ kind: "fresh", docId, url, municipality: options.municipality, paged, doc, fetch });
+      }
     } catch (error) {
       failures.push({ url: docId, reason: (error as Error).message, temporary: false });
     }
@@ -39,9 +47,8 @@ export async function collectFiles(options: FilesOptions): Promise<CollectResult
   return { documents, failures, skippedByRobots: 0 };
 }
 
-async function extractFile(file: string, docId: string, baseUrl: string): Promise<{ doc: ExtractedDocument; url: string; paged: boolean }> {
+async function extractFile(data: Buffer, file: string, docId: string, baseUrl: string): Promise<{ doc: ExtractedDocument; url: string; paged: boolean }> {
   const ext = path.extname(file).toLowerCase();
-  const data = await readFile(file);
   const url = baseUrl ? `${baseUrl.replace(/\/$/, "")}/${docId}` : docId;
   if (ext === ".pdf") return { doc: await extractPdf(new Uint8Array(data), docId), url, paged: true };
   if (ext === ".html" || ext === ".htm") return { doc: extractHtml(decodeBody(data, null), `file:///${docId}`), url, paged: false };

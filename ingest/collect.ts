@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import type { Config, Source } from "../src/config/schema.js";
 import { crawl, type CrawlFailure } from "./crawl/crawler.js";
@@ -5,18 +6,26 @@ import { HttpFetcher, type Fetcher, type FetchResult } from "./crawl/fetcher.js"
 import { normaliseUrl } from "./crawl/urls.js";
 import { decodeBody } from "./extract/decode.js";
 import type { ExtractedDocument } from "./extract/document.js";
-import { extractHtml } from "./extract/html.js";
+import { extractHtml, type HtmlExtractOptions } from "./extract/html.js";
 import { extractPdf } from "./extract/pdf.js";
 import { serveFolder } from "./static-server.js";
 import { collectFiles } from "./collect-files.js";
 
-export interface CollectedDocument {
-  docId: string;
-  url: string;
-  municipality: string | null;
-  paged: boolean;
-  doc: ExtractedDocument;
+/** How a document was fetched: what a conditional request next time needs, and its links for the crawl. */
+export interface FetchState {
+  /** The document's key in its source: stable across runs (a URL, or a path in a folder). */
+  key: string;
+  etag?: string;
+  lastModified?: string;
+  bodyHash: string;
+  /** Links found on it, relative to the page where they are on the same site. */
+  links?: string[];
 }
+
+export type CollectedDocument =
+  | { kind: "fresh"; docId: string; url: string; municipality: string | null; paged: boolean; doc: ExtractedDocument; fetch: FetchState }
+  /** Not modified (304) or the same bytes as last time: the previous chunks stand. */
+  | { kind: "unchanged"; docId: string; fetch: FetchState };
 
 export interface CollectResult {
   documents: CollectedDocument[];
@@ -24,30 +33,41 @@ export interface CollectResult {
   skippedByRobots: number;
 }
 
+/** What the last version knew of a source's documents, by fetch key. */
+export type PreviousFetches = ReadonlyMap<string, { docId: string; fetch: FetchState }>;
+
 export interface CollectOptions {
   config: Config;
   dataDir: string;
   municipality: string | null;
   source: Source;
   fetcher?: Fetcher;
+  previous?: PreviousFetches;
   onProgress?: (done: number, queued: number) => void;
 }
 
-/** Fetches and extracts every document of one source. */
+export const hashBody = (body: Uint8Array) => createHash("sha256").update(body).digest("hex").slice(0, 32);
+
+/** Fetches and extracts every document of one source, skipping the extraction of what did not change. */
 export async function collectSource(options: CollectOptions): Promise<CollectResult> {
   const { config, source } = options;
   if (source.type === "files") {
     return collectFiles({
       root: path.resolve(options.dataDir, source.path),
       baseUrl: source.baseUrl,
-      municipality: source.shared ? null : options.municipality,
+      municipality: options.municipality,
+      ...(options.previous ? { previous: options.previous } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   }
   const fetcher = options.fetcher ?? new HttpFetcher(config.crawler);
+  const selectors: HtmlExtractOptions = {
+    ...(source.mainSelectors ? { mainSelectors: source.mainSelectors } : {}),
+    ...(source.removeSelectors ? { removeSelectors: source.removeSelectors } : {}),
+  };
   if (source.type === "website") {
     const hosts = source.allowedHosts ?? source.startUrls.map((u) => new URL(u).hostname);
-    return crawlSite(options, fetcher, {
+    return crawlSite(options, fetcher, selectors, {
       startUrls: source.startUrls,
       sitemaps: source.sitemaps,
       allowedHosts: hosts,
@@ -61,7 +81,7 @@ export async function collectSource(options: CollectOptions): Promise<CollectRes
   try {
     const local = site.origin;
     const siteUrl = source.siteUrl?.replace(/\/$/, "");
-    return await crawlSite(options, fetcher, {
+    return await crawlSite(options, fetcher, selectors, {
       startUrls: [`${local}/`],
       sitemaps: [`${local}/sitemap.xml`],
       allowedHosts: ["127.0.0.1"],
@@ -88,12 +108,12 @@ interface SiteOptions {
   exclude: RegExp[];
   maxPages: number;
   rewrite?: (url: string) => string;
-  /** Document id and public URL of a fetched URL. */
+  /** Document id and public URL of a fetched URL; the id is also the key for conditional requests. */
   identify: (url: string) => { docId: string; url: string };
 }
 
-async function crawlSite(options: CollectOptions, fetcher: Fetcher, site: SiteOptions): Promise<CollectResult> {
-  const { config } = options;
+async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: HtmlExtractOptions, site: SiteOptions): Promise<CollectResult> {
+  const { config, previous } = options;
   const documents = new Map<string, CollectedDocument>();
   const failures: CrawlFailure[] = [];
   const summary = await crawl(
@@ -105,15 +125,39 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, site: SiteOp
     },
     fetcher,
     {
+      requestHeaders: (url) => {
+        const known = previous?.get(site.identify(url).docId)?.fetch;
+        const headers: Record<string, string> = {};
+        if (known?.etag) headers["if-none-match"] = known.etag;
+        if (known?.lastModified) headers["if-modified-since"] = known.lastModified;
+        return headers;
+      },
       onPage: async (page) => {
-        const extracted = await extract(page);
+        const key = site.identify(normaliseUrl(page.url) ?? page.url).docId;
+        const known = previous?.get(key);
+        const bodyHash = page.status === 304 && known ? known.fetch.bodyHash : hashBody(page.body);
+        const fetchState = (links: string[] | undefined): FetchState => ({
+          key,
+          bodyHash,
+          ...(header(page, "etag") ?? known?.fetch.etag ? { etag: header(page, "etag") ?? known!.fetch.etag! } : {}),
+          ...(header(page, "last-modified") ?? known?.fetch.lastModified ? { lastModified: header(page, "last-modified") ?? known!.fetch.lastModified! } : {}),
+          ...(links ? { links } : {}),
+        });
+        if (known && (page.status === 304 || known.fetch.bodyHash === bodyHash)) {
+          const links = known.fetch.links ?? [];
+          documents.set(known.docId, { kind: "unchanged", docId: known.docId, fetch: fetchState(links) });
+          return links.map((l) => new URL(l, page.url).toString());
+        }
+        if (page.status === 304) throw new Error("answered 304 Not Modified, but nothing is known of it");
+        const extracted = await extract(page, selectors);
         if (!extracted) return [];
         const { doc, pdf } = extracted;
         const canonical = doc.canonical && normaliseUrl(site.rewrite ? site.rewrite(doc.canonical) : doc.canonical);
         const sameSite = canonical && site.allowedHosts.includes(new URL(canonical).hostname);
         const { docId, url } = site.identify(sameSite ? canonical : normaliseUrl(page.url) ?? page.url);
+        const links = doc.links.map((l) => relativeTo(l, page.url));
         if (!documents.has(docId) && (doc.blocks.length > 0 || pdf)) {
-          documents.set(docId, { docId, url, municipality: options.municipality, paged: pdf, doc });
+          documents.set(docId, { kind: "fresh", docId, url, municipality: options.municipality, paged: pdf, doc, fetch: fetchState(links) });
         }
         return doc.links;
       },
@@ -124,10 +168,18 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, site: SiteOp
   return { documents: [...documents.values()], failures, skippedByRobots: summary.skippedByRobots };
 }
 
-async function extract(page: FetchResult): Promise<{ doc: ExtractedDocument; pdf: boolean } | undefined> {
+const header = (page: FetchResult, name: string) => page.headers.get(name) ?? undefined;
+
+/** A link on the same origin is kept as a path, so that it still resolves when the site moves (a new port). */
+function relativeTo(link: string, pageUrl: string): string {
+  const l = new URL(link);
+  return l.origin === new URL(pageUrl).origin ? l.pathname + l.search : link;
+}
+
+async function extract(page: FetchResult, selectors: HtmlExtractOptions): Promise<{ doc: ExtractedDocument; pdf: boolean } | undefined> {
   const type = (page.headers.get("content-type") ?? "").toLowerCase();
   const isPdf = type.includes("application/pdf") || (!type && page.body.subarray(0, 5).toString() === "%PDF-");
   if (isPdf) return { doc: await extractPdf(new Uint8Array(page.body), new URL(page.url).pathname), pdf: true };
-  if (type.includes("html") || type === "") return { doc: extractHtml(decodeBody(page.body, type), page.url), pdf: false };
+  if (type.includes("html") || type === "") return { doc: extractHtml(decodeBody(page.body, type), page.url, selectors), pdf: false };
   return undefined;
 }

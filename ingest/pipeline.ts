@@ -7,7 +7,7 @@ import { chunkContext, type Chunk, type IndexManifest } from "../src/store/recor
 import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
 import { VersionStore } from "../src/store/versions.js";
 import { chunkDocument } from "./chunk.js";
-import { collectSource, type CollectedDocument } from "./collect.js";
+import { collectSource, type CollectedDocument, type FetchState, type PreviousFetches } from "./collect.js";
 import type { Fetcher } from "./crawl/fetcher.js";
 import { acquireLock } from "./lock.js";
 import type { DocumentChange, IngestReport } from "./report.js";
@@ -20,6 +20,8 @@ export interface IngestOptions {
   /** Only these municipalities' sources (default: all). Others keep their previous chunks. */
   municipalities?: string[];
   log?: (line: string) => void;
+  /** Progress of fetching (default: a log line every 25 documents). */
+  onProgress?: (done: number, queued: number) => void;
   embedBatch?: number;
 }
 
@@ -27,7 +29,11 @@ interface DocumentRecord extends DocumentChange {
   municipality: string | null;
   hash: string;
   chunks: number;
+  fetch?: FetchState;
 }
+
+/** Documents are told apart by town: two towns may both have an "index.html". */
+const recordKey = (municipality: string | null, docId: string) => `${municipality ?? "*"}\u0000${docId}`;
 
 /**
  * One ingestion run: collect every source, chunk, embed what changed, build the indexes
@@ -45,60 +51,72 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const previous = await loadPrevious(store, embeddings.id);
     const only = options.municipalities ? new Set(options.municipalities) : undefined;
 
-    const collected: CollectedDocument[] = [];
+    const collected: { municipality: string | null; doc: CollectedDocument }[] = [];
     const failures: { url: string; reason: string; temporary: boolean }[] = [];
     let skippedByRobots = 0;
-    for (const m of config.municipalities) {
-      if (only && !only.has(m.id)) continue;
-      for (const source of m.sources) {
-        const label = source.type === "website" ? source.startUrls[0] : source.type === "files" ? source.path : source.root;
-        log(`${m.name}: collecting ${label}`);
-        const result = await collectSource({
-          config,
-          dataDir,
-          municipality: m.id,
-          source,
-          ...(options.fetcher ? { fetcher: options.fetcher } : {}),
-          onProgress: (done, queued) => {
-            if (done % 25 === 0 || queued === 0) log(`  ${done} fetched, ${queued} to go`);
-          },
-        });
-        collected.push(...result.documents);
-        failures.push(...result.failures);
-        skippedByRobots += result.skippedByRobots;
-      }
+    const jobs = [
+      ...config.municipalities.filter((m) => !only || only.has(m.id)).flatMap((m) => m.sources.map((source) => ({ municipality: m.id as string | null, name: m.name, source }))),
+      ...(only ? [] : config.sharedSources.map((source) => ({ municipality: null, name: "shared", source }))),
+    ];
+    for (const { municipality, name, source } of jobs) {
+      const label = source.type === "website" ? source.startUrls[0] : source.type === "files" ? source.path : source.root;
+      log(`${name}: collecting ${label}`);
+      const result = await collectSource({
+        config,
+        dataDir,
+        municipality,
+        source,
+        ...(options.fetcher ? { fetcher: options.fetcher } : {}),
+        ...(previous ? { previous: previous.fetchesOf(municipality) } : {}),
+        onProgress: options.onProgress ?? ((done, queued) => {
+          if (done % 25 === 0 || queued === 0) log(`  ${done} fetched, ${queued} to go`);
+        }),
+      });
+      collected.push(...result.documents.map((doc) => ({ municipality, doc })));
+      failures.push(...result.failures);
+      skippedByRobots += result.skippedByRobots;
     }
 
-    // Chunk, and note what changed against the previous version.
+    // Chunk what is new, carry over what did not change, and note the difference to the previous version.
     const chunks: Chunk[] = [];
     const records: DocumentRecord[] = [];
-    const seenDocs = new Set<string>();
-    for (const c of collected) {
-      if (seenDocs.has(c.docId)) continue;
-      seenDocs.add(c.docId);
-      const docChunks = chunkDocument(c.doc, { docId: c.docId, url: c.url, municipality: c.municipality, paged: c.paged });
+    const seen = new Set<string>();
+    for (const { municipality, doc: c } of collected) {
+      const key = recordKey(municipality, c.docId);
+      if (seen.has(key)) continue;
+      const prev = previous?.records.get(key);
+      if (c.kind === "unchanged" && prev) {
+        seen.add(key);
+        chunks.push(...previous!.chunksOf(key));
+        records.push({ ...prev, fetch: c.fetch });
+        continue;
+      }
+      if (c.kind !== "fresh") continue;
+      seen.add(key);
+      const docChunks = chunkDocument(c.doc, { docId: c.docId, url: c.url, municipality, paged: c.paged });
       const hash = createHash("sha256").update(docChunks.map((x) => x.hash).join(",")).digest("hex").slice(0, 32);
       chunks.push(...docChunks);
-      records.push({ docId: c.docId, url: c.url, title: c.doc.title, municipality: c.municipality, hash, chunks: docChunks.length });
+      records.push({ docId: c.docId, url: c.url, title: c.doc.title, municipality, hash, chunks: docChunks.length, fetch: c.fetch });
     }
-    const prevDocs = new Map(previous?.documents.map((d) => [d.docId, d]) ?? []);
-    const urlToDoc = new Map(previous?.documents.map((d) => [d.url.replace(/#.*$/, ""), d]) ?? []);
+    const urlToRecord = new Map(previous ? [...previous.records.values()].map((d) => [d.url.replace(/#.*$/, ""), d]) : []);
     const kept: DocumentChange[] = [];
-    // Documents that failed for now (timeout, 5xx) keep their previous chunks; others of municipalities not re-run too.
-    for (const prev of previous?.documents ?? []) {
-      if (seenDocs.has(prev.docId)) continue;
-      const notRerun = only && prev.municipality !== null && !only.has(prev.municipality);
-      const failedForNow = failures.some((f) => f.temporary && (f.url === prev.url || urlToDoc.get(f.url) === prev));
+    // Documents that failed for now (timeout, 5xx) keep their previous chunks; so do the towns not re-run.
+    for (const [key, prev] of previous?.records ?? []) {
+      if (seen.has(key)) continue;
+      const notRerun = only && !(prev.municipality !== null && only.has(prev.municipality));
+      const failedForNow = failures.some((f) => f.temporary && (f.url === prev.url || f.url === prev.fetch?.key || urlToRecord.get(f.url) === prev));
       if (!notRerun && !failedForNow) continue;
-      seenDocs.add(prev.docId);
-      chunks.push(...previous!.snapshot.chunks.filter((x) => x.docId === prev.docId));
+      seen.add(key);
+      chunks.push(...previous!.chunksOf(key));
       records.push(prev);
       if (failedForNow) kept.push(prev);
     }
-    const added = records.filter((r) => !prevDocs.has(r.docId));
-    const changed = records.filter((r) => prevDocs.has(r.docId) && prevDocs.get(r.docId)!.hash !== r.hash);
+    const prevDocs = previous?.records ?? new Map<string, DocumentRecord>();
+    const isNew = (r: DocumentRecord) => !prevDocs.has(recordKey(r.municipality, r.docId));
+    const added = records.filter(isNew);
+    const changed = records.filter((r) => !isNew(r) && prevDocs.get(recordKey(r.municipality, r.docId))!.hash !== r.hash);
     const unchanged = records.length - added.length - changed.length;
-    const removed = (previous?.documents ?? []).filter((d) => !seenDocs.has(d.docId));
+    const removed = [...prevDocs].filter(([key]) => !seen.has(key)).map(([, d]) => d);
 
     // Embed only chunks whose text is new; reuse the vectors of the rest.
     const vectors: number[][] = new Array(chunks.length);
@@ -159,11 +177,13 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
 
 interface Previous {
   snapshot: IndexSnapshot;
-  documents: DocumentRecord[];
+  records: Map<string, DocumentRecord>;
   vectorByHash: Map<string, number>;
+  chunksOf(key: string): Chunk[];
+  fetchesOf(municipality: string | null): PreviousFetches;
 }
 
-/** The published version, for change detection and to reuse its vectors (only if the embedder is the same). */
+/** The published version, for change detection and to reuse its chunks and vectors (vectors only if the embedder is the same). */
 async function loadPrevious(store: VersionStore, embedderId: string): Promise<Previous | undefined> {
   const version = await store.current();
   if (!version) return undefined;
@@ -171,9 +191,22 @@ async function loadPrevious(store: VersionStore, embedderId: string): Promise<Pr
     const dir = store.versionDir(version);
     const snapshot = await IndexSnapshot.load(dir);
     const documents = JSON.parse(await readFile(path.join(dir, "documents.json"), "utf8")) as DocumentRecord[];
+    const records = new Map(documents.map((d) => [recordKey(d.municipality, d.docId), d]));
     const vectorByHash = new Map<string, number>();
     if (snapshot.manifest.embedder === embedderId) snapshot.chunks.forEach((c, i) => vectorByHash.set(c.hash, i));
-    return { snapshot, documents, vectorByHash };
+    const byKey = new Map<string, Chunk[]>();
+    for (const c of snapshot.chunks) {
+      const key = recordKey(c.municipality, c.docId);
+      byKey.set(key, [...(byKey.get(key) ?? []), c]);
+    }
+    return {
+      snapshot,
+      records,
+      vectorByHash,
+      chunksOf: (key) => byKey.get(key) ?? [],
+      fetchesOf: (municipality) =>
+        new Map(documents.filter((d) => d.municipality === municipality && d.fetch).map((d) => [d.fetch!.key, { docId: d.docId, fetch: d.fetch! }])),
+    };
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
-import { collectSource, type CollectResult } from "../ingest/collect.js";
+import { collectSource, type CollectedDocument, type CollectResult } from "../ingest/collect.js";
 import { normaliseUrl } from "../ingest/crawl/urls.js";
 import { DEMO_SITE } from "./helpers/demo.js";
 import { html, send, startSite, type FixtureSite } from "./helpers/site-server.js";
@@ -59,6 +59,7 @@ beforeAll(async () => {
 afterAll(() => site?.close());
 
 const ids = () => result.documents.map((d) => new URL(d.docId).pathname).sort();
+const fresh = (suffix: string) => result.documents.find((d): d is Extract<CollectedDocument, { kind: "fresh" }> => d.kind === "fresh" && d.docId.endsWith(suffix))!;
 
 describe("crawler against a real HTTP server", () => {
   it("finds pages through links and through the sitemap index", () => {
@@ -89,7 +90,7 @@ describe("crawler against a real HTTP server", () => {
   });
 
   it("reads ISO-8859-1 pages with their umlauts intact and strips navigation and footer", () => {
-    const doc = result.documents.find((d) => d.docId.endsWith("/latin1.html"))!;
+    const doc = fresh("/latin1.html");
     const text = doc.doc.blocks.map((b) => b.text).join(" ");
     expect(text).toContain("Straße, Größe und Maß: 5 Euro Gebühr.");
     expect(text).not.toContain("Impressum");
@@ -97,7 +98,7 @@ describe("crawler against a real HTTP server", () => {
   });
 
   it("reads a linked PDF as a statute with § headings and page numbers", () => {
-    const pdf = result.documents.find((d) => d.docId.endsWith("/satzung.pdf"))!;
+    const pdf = fresh("/satzung.pdf");
     expect(pdf.paged).toBe(true);
     expect(pdf.doc.statute).toBe(true);
     const headings = pdf.doc.blocks.filter((b) => b.kind === "heading").map((b) => b.text);

@@ -27,7 +27,9 @@ export interface CrawlFailure {
 }
 
 export interface CrawlHandlers {
-  /** Called for every page fetched with 2xx; returns the links found on it. */
+  /** Extra request headers for a URL: conditional requests (If-None-Match, If-Modified-Since). */
+  requestHeaders?(url: string): Record<string, string>;
+  /** Called for every page fetched with 2xx or 304; returns the links found on it. */
   onPage(page: FetchResult): Promise<string[]>;
   onFailure?(failure: CrawlFailure): void;
   onProgress?(done: number, queued: number): void;
@@ -92,7 +94,8 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await politely(url, robots);
       try {
-        const res = await fetcher.fetch(url);
+        const headers = handlers.requestHeaders?.(url);
+        const res = await fetcher.fetch(url, headers && Object.keys(headers).length ? { headers } : {});
         if (res.status === 429 || res.status >= 500) {
           last = { url, reason: `HTTP ${res.status}`, temporary: true };
           const retryAfter = Number(res.headers.get("retry-after"));
@@ -119,7 +122,7 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
     const result = await fetchWithRetries(url, robots);
     if (!("status" in result)) return fail(result);
     if (result.status === 404 || result.status === 410) return fail({ url, reason: `HTTP ${result.status}: gone`, temporary: false });
-    if (result.status < 200 || result.status >= 300) return fail({ url, reason: `HTTP ${result.status}`, temporary: result.status >= 500 });
+    if (result.status !== 304 && (result.status < 200 || result.status >= 300)) return fail({ url, reason: `HTTP ${result.status}`, temporary: result.status >= 500 });
     // A redirect may lead off the site; its target must be allowed as well.
     const final = normaliseUrl(result.url);
     if (final && final !== url) {

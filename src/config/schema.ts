@@ -10,9 +10,16 @@ const Contact = z.strictObject({
 
 const Patterns = z.array(z.string().min(1)).default([]);
 
+/** Where the main text of a page is, and what to drop first (navigation, banners): a site's own layout. */
+const Selectors = {
+  mainSelectors: z.array(z.string().min(1)).optional(),
+  removeSelectors: z.array(z.string().min(1)).optional(),
+};
+
 /** A website crawled over HTTP. */
 const WebsiteSource = z.strictObject({
   type: z.literal("website"),
+  ...Selectors,
   startUrls: z.array(z.url()).min(1),
   sitemaps: z.array(z.url()).default([]),
   /** Hosts the crawler may visit; default: the hosts of the start URLs. */
@@ -28,6 +35,7 @@ const WebsiteSource = z.strictObject({
  */
 const StaticSiteSource = z.strictObject({
   type: z.literal("static-site"),
+  ...Selectors,
   root: z.string().min(1),
   /** The origin the files' own links and sitemap use (e.g. https://www.musterbach.example). */
   siteUrl: z.url().optional(),
@@ -43,8 +51,6 @@ const FilesSource = z.strictObject({
   path: z.string().min(1),
   /** Citations link to baseUrl + the file's path; a Markdown file's front matter `url` wins. */
   baseUrl: z.string().default(""),
-  /** Chunks of this source belong to no single town (district, state, federal law). */
-  shared: z.boolean().default(false),
 });
 
 export const Source = z.discriminatedUnion("type", [WebsiteSource, StaticSiteSource, FilesSource]);
@@ -104,6 +110,8 @@ const Server = z.strictObject({
 export const Config = z.strictObject({
   defaultMunicipality: z.string().optional(),
   municipalities: z.array(Municipality).min(1, "configure at least one municipality"),
+  /** Sources every town may answer from (district, state, federal): their chunks belong to no single town. */
+  sharedSources: z.array(Source).default([]),
   crawler: Crawler.default(Crawler.parse({})),
   retrieval: Retrieval.default(Retrieval.parse({})),
   embeddings: Embeddings.default(Embeddings.parse({})),
