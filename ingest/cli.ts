@@ -1,17 +1,21 @@
 import { parseArgs } from "node:util";
 import { loadConfig, readEnvironment, ConfigError } from "../src/config/load.js";
-import type { Config } from "../src/config/schema.js";
+import path from "node:path";
+import { Source, type Config } from "../src/config/schema.js";
 import { createEmbeddings } from "../src/embeddings/index.js";
 import { VersionStore } from "../src/store/versions.js";
 import { LockedError } from "./lock.js";
 import { ingest } from "./pipeline.js";
 import { formatReport } from "./report.js";
+import { progressReporter } from "./progress.js";
 
 const USAGE = `Usage: npm run ingest -- [options]
 
   (no options)              crawl every configured source and publish a new index version
   --municipality <id>       only this municipality's sources (others keep their chunks)
-  --url <start URL>         with --municipality: crawl this website instead of the configured sources
+  --url <start URL>         with --municipality: crawl this website once, in addition to what is published
+  --files <folder>          with --municipality: read this folder (HTML, Markdown, text, PDF) once, likewise
+                            (the next full run drops what came from sources that are not in config.json)
   --if-missing              do nothing when an index is already published (used by npm start)
   --rollback                point the server back at the previous index version
   --help                    this text
@@ -23,6 +27,7 @@ async function main(): Promise<number> {
     options: {
       municipality: { type: "string" },
       url: { type: "string" },
+      files: { type: "string" },
       "if-missing": { type: "boolean", default: false },
       rollback: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -42,8 +47,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values["if-missing"] && (await store.current())) return 0;
-  if (values.url && !values.municipality) throw new ConfigError("--url needs --municipality <id>");
-  if (values.municipality) config = onlyMunicipality(config, values.municipality, values.url);
+  if ((values.url || values.files) && !values.municipality) throw new ConfigError("--url and --files need --municipality <id>");
+  if (values.url && values.files) throw new ConfigError("give either --url or --files, not both");
+  if (values.municipality) config = onlyMunicipality(config, values.municipality, values.url, values.files);
 
   const report = await ingest({
     config,
@@ -51,16 +57,22 @@ async function main(): Promise<number> {
     embeddings: createEmbeddings(config.embeddings),
     ...(values.municipality ? { municipalities: [values.municipality] } : {}),
     log: (line) => console.log(line),
+    onProgress: progressReporter(),
   });
   console.log(`\n${formatReport(report)}`);
-  return report.published || report.chunks.total > 0 ? 0 : 1;
+  return report.published || report.version ? 0 : 1;
 }
 
-function onlyMunicipality(config: Config, id: string, url?: string): Config {
+function onlyMunicipality(config: Config, id: string, url?: string, files?: string): Config {
   const m = config.municipalities.find((x) => x.id === id);
   if (!m) throw new ConfigError(`municipality "${id}" is not in config.json (configured: ${config.municipalities.map((x) => x.id).join(", ")})`);
-  if (!url) return config;
-  const source = { type: "website" as const, startUrls: [url], sitemaps: [], include: [], exclude: [], maxPages: 5000 };
+  if (!url && !files) return config;
+  let source: Source;
+  try {
+    source = Source.parse(url ? { type: "website", startUrls: [url] } : { type: "files", path: path.resolve(files!) });
+  } catch {
+    throw new ConfigError(`--url must be an http(s) URL, got "${url}"`);
+  }
   return { ...config, municipalities: config.municipalities.map((x) => (x.id === id ? { ...x, sources: [source] } : x)) };
 }
 

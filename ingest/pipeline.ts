@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Config } from "../src/config/schema.js";
+import type { Config, Source } from "../src/config/schema.js";
 import type { EmbeddingModel } from "../src/embeddings/model.js";
 import { chunkContext, type Chunk, type IndexManifest } from "../src/store/records.js";
 import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
@@ -27,9 +27,25 @@ export interface IngestOptions {
 
 interface DocumentRecord extends DocumentChange {
   municipality: string | null;
+  /** The source it came from (see sourceId). */
+  source?: string;
   hash: string;
   chunks: number;
   fetch?: FetchState;
+}
+
+/** True when every record still has the source and fetch state (ETag, links) that the published version keeps. */
+function sameFetchState(records: DocumentRecord[], previous: Map<string, DocumentRecord>): boolean {
+  return records.every((r) => {
+    const p = previous.get(recordKey(r.municipality, r.docId));
+    return p && p.source === r.source && JSON.stringify(p.fetch ?? null) === JSON.stringify(r.fetch ?? null);
+  });
+}
+
+/** A source's identity across runs: its town, its kind and where it reads from. */
+function sourceId(municipality: string | null, source: Source): string {
+  const where = source.type === "website" ? source.startUrls.join(" ") : source.type === "files" ? source.path : source.root;
+  return `${municipality ?? "*"} ${source.type} ${where}`;
 }
 
 /** Documents are told apart by town: two towns may both have an "index.html". */
@@ -51,13 +67,16 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const previous = await loadPrevious(store, embeddings.id);
     const only = options.municipalities ? new Set(options.municipalities) : undefined;
 
-    const collected: { municipality: string | null; doc: CollectedDocument }[] = [];
+    const collected: { municipality: string | null; source: string; doc: CollectedDocument }[] = [];
     const failures: { url: string; reason: string; temporary: boolean }[] = [];
     let skippedByRobots = 0;
-    const jobs = [
-      ...config.municipalities.filter((m) => !only || only.has(m.id)).flatMap((m) => m.sources.map((source) => ({ municipality: m.id as string | null, name: m.name, source }))),
-      ...(only ? [] : config.sharedSources.map((source) => ({ municipality: null, name: "shared", source }))),
+    const configured = [
+      ...config.municipalities.flatMap((m) => m.sources.map((source) => ({ municipality: m.id as string | null, name: m.name, source }))),
+      ...config.sharedSources.map((source) => ({ municipality: null, name: "shared", source })),
     ];
+    const jobs = configured.filter((j) => !only || (j.municipality !== null && only.has(j.municipality)));
+    const collectedSources = new Set(jobs.map((j) => sourceId(j.municipality, j.source)));
+    const configuredSources = new Set(configured.map((j) => sourceId(j.municipality, j.source)));
     for (const { municipality, name, source } of jobs) {
       const label = source.type === "website" ? source.startUrls[0] : source.type === "files" ? source.path : source.root;
       log(`${name}: collecting ${label}`);
@@ -72,7 +91,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
           if (done % 25 === 0 || queued === 0) log(`  ${done} fetched, ${queued} to go`);
         }),
       });
-      collected.push(...result.documents.map((doc) => ({ municipality, doc })));
+      collected.push(...result.documents.map((doc) => ({ municipality, source: sourceId(municipality, source), doc })));
       failures.push(...result.failures);
       skippedByRobots += result.skippedByRobots;
     }
@@ -81,14 +100,14 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const chunks: Chunk[] = [];
     const records: DocumentRecord[] = [];
     const seen = new Set<string>();
-    for (const { municipality, doc: c } of collected) {
+    for (const { municipality, source, doc: c } of collected) {
       const key = recordKey(municipality, c.docId);
       if (seen.has(key)) continue;
       const prev = previous?.records.get(key);
       if (c.kind === "unchanged" && prev) {
         seen.add(key);
         chunks.push(...previous!.chunksOf(key));
-        records.push({ ...prev, fetch: c.fetch });
+        records.push({ ...prev, source, fetch: c.fetch });
         continue;
       }
       if (c.kind !== "fresh") continue;
@@ -96,14 +115,16 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       const docChunks = chunkDocument(c.doc, { docId: c.docId, url: c.url, municipality, paged: c.paged });
       const hash = createHash("sha256").update(docChunks.map((x) => x.hash).join(",")).digest("hex").slice(0, 32);
       chunks.push(...docChunks);
-      records.push({ docId: c.docId, url: c.url, title: c.doc.title, municipality, hash, chunks: docChunks.length, fetch: c.fetch });
+      records.push({ docId: c.docId, url: c.url, title: c.doc.title, municipality, source, hash, chunks: docChunks.length, fetch: c.fetch });
     }
     const urlToRecord = new Map(previous ? [...previous.records.values()].map((d) => [d.url.replace(/#.*$/, ""), d]) : []);
     const kept: DocumentChange[] = [];
-    // Documents that failed for now (timeout, 5xx) keep their previous chunks; so do the towns not re-run.
+    // Documents that failed for now (timeout, 5xx) keep their previous chunks; so do sources not collected in
+    // this run (another town, or the configured sources during a one-off run). A full run drops sources no longer configured.
+    const fullRun = !only && jobs.length === configured.length;
     for (const [key, prev] of previous?.records ?? []) {
       if (seen.has(key)) continue;
-      const notRerun = only && !(prev.municipality !== null && only.has(prev.municipality));
+      const notRerun = !collectedSources.has(prev.source ?? "") && !(fullRun && !configuredSources.has(prev.source ?? ""));
       const failedForNow = failures.some((f) => f.temporary && (f.url === prev.url || f.url === prev.fetch?.key || urlToRecord.get(f.url) === prev));
       if (!notRerun && !failedForNow) continue;
       seen.add(key);
@@ -118,21 +139,11 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const unchanged = records.length - added.length - changed.length;
     const removed = [...prevDocs].filter(([key]) => !seen.has(key)).map(([, d]) => d);
 
-    // Embed only chunks whose text is new; reuse the vectors of the rest.
-    const vectors: number[][] = new Array(chunks.length);
+    // Only chunks whose text is new are embedded; the rest keep their vectors.
     const toEmbed: number[] = [];
     chunks.forEach((c, i) => {
-      const old = previous?.vectorByHash.get(c.hash);
-      if (old !== undefined) vectors[i] = previous!.snapshot.vector.vector(old);
-      else toEmbed.push(i);
+      if (!previous?.vectorByHash.has(c.hash)) toEmbed.push(i);
     });
-    const batch = options.embedBatch ?? 256;
-    for (let i = 0; i < toEmbed.length; i += batch) {
-      const slice = toEmbed.slice(i, i + batch);
-      const embedded = await embeddings.embedDocuments(slice.map((j) => `${chunkContext(chunks[j]!)}\n${chunks[j]!.text}`));
-      slice.forEach((j, k) => (vectors[j] = embedded[k]!));
-      log(`  embedded ${Math.min(i + batch, toEmbed.length)}/${toEmbed.length} chunks`);
-    }
 
     const report: IngestReport = {
       version: null,
@@ -148,6 +159,26 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       report.seconds = (Date.now() - started) / 1000;
       log("No content was found: the published index stays as it is.");
       return report;
+    }
+    if (previous && added.length + changed.length + removed.length === 0 && sameFetchState(records, previous.records)) {
+      // Nothing to publish: the published version already holds exactly this.
+      report.version = previous.snapshot.manifest.version;
+      report.seconds = (Date.now() - started) / 1000;
+      log(`Nothing changed: index version ${report.version} stays published.`);
+      return report;
+    }
+
+    const vectors: number[][] = new Array(chunks.length);
+    chunks.forEach((c, i) => {
+      const old = previous?.vectorByHash.get(c.hash);
+      if (old !== undefined) vectors[i] = previous!.snapshot.vector.vector(old);
+    });
+    const batch = options.embedBatch ?? 256;
+    for (let i = 0; i < toEmbed.length; i += batch) {
+      const slice = toEmbed.slice(i, i + batch);
+      const embedded = await embeddings.embedDocuments(slice.map((j) => `${chunkContext(chunks[j]!)}\n${chunks[j]!.text}`));
+      slice.forEach((j, k) => (vectors[j] = embedded[k]!));
+      log(`  embedded ${Math.min(i + batch, toEmbed.length)}/${toEmbed.length} chunks`);
     }
 
     const { version, dir } = await store.stage();

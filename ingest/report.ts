@@ -19,7 +19,7 @@ export interface IngestReport {
 export function formatReport(r: IngestReport): string {
   const d = r.documents;
   const lines = [
-    r.published ? `Published index version ${r.version}.` : "Nothing was published.",
+    r.published ? `Published index version ${r.version}.` : r.version ? `Nothing changed: index version ${r.version} stays published.` : "Nothing was published.",
     `Documents: ${d.added.length} added, ${d.changed.length} changed, ${d.unchanged} unchanged, ${d.removed.length} removed, ${r.failures.length} failed${d.kept.length ? ` (${d.kept.length} kept from the last version)` : ""}.`,
     `Chunks: ${r.chunks.total} in the index, ${r.chunks.embedded} embedded, ${r.chunks.reused} reused.`,
     `Time: ${r.seconds.toFixed(1)} s.`,
