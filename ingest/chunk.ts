@@ -74,7 +74,7 @@ export function shortTitle(title: string): string {
 }
 
 function paragraphNumber(heading: string): string {
-  return /^§\s*\d+[a-z]?/.exec(heading)?.[0].replace(/\s+/g, " ") ?? heading;
+  return /^(§\s*\d+[a-z]?|Artikel\s+\d+|Art\.\s*\d+)/.exec(heading)?.[0].replace(/\s+/g, " ") ?? heading;
 }
 
 function sections(doc: ExtractedDocument): Section[] {

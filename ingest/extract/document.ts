@@ -13,7 +13,8 @@ export interface ExtractedDocument {
   canonical?: string;
 }
 
-const SECTION_HEADING = /^§\s*\d+\s*[a-z]?\b/;
+/** "§ 5 Steuersatz", "§ 5a", and the articles of amending statutes ("Artikel 2 Änderung der …"). */
+const SECTION_HEADING = /^(§\s*\d+\s*[a-z]?\b|Artikel\s+\d+\b|Art\.\s*\d+\b)/;
 
 export function isSectionHeading(text: string): boolean {
   return SECTION_HEADING.test(text.trim());
