@@ -76,6 +76,8 @@ const Crawler = z.strictObject({
 const Retrieval = z.strictObject({
   /** Chunks taken from each of the lexical and the vector search before fusion. */
   candidates: z.number().int().min(1).max(500).default(50),
+  /** Chunks taken from the vector search; its ranks below this add little to the fusion. */
+  vectorCandidates: z.number().int().min(1).max(500).default(20),
   /** Chunks handed to the answerer. */
   topK: z.number().int().min(1).max(50).default(6),
   /** Weights of the lexical and the vector ranking in rank fusion. */

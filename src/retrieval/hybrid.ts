@@ -1,7 +1,7 @@
 import type { EmbeddingModel } from "../embeddings/model.js";
 import type { SynonymTable } from "../text/synonyms.js";
 import type { Chunk } from "../store/records.js";
-import { chunkTerms, type IndexSnapshot } from "../store/snapshot.js";
+import type { IndexSnapshot } from "../store/snapshot.js";
 import type { LexicalHit, QueryGroup } from "../store/lexical.js";
 
 export interface RetrievedChunk {
@@ -44,6 +44,8 @@ export interface HybridOptions {
   /** Weights of the two rankings in reciprocal rank fusion. */
   lexicalWeight?: number;
   vectorWeight?: number;
+  /** Chunks taken from the vector search (default: as many as from the lexical one). */
+  vectorCandidates?: number;
   /** Chunks whose words feed the second, expanded lexical ranking (0: none), how many words, and its fusion weight. */
   feedbackChunks?: number;
   feedbackTerms?: number;
@@ -98,8 +100,8 @@ export class HybridRetriever {
 
     const n = this.options.candidates;
     const lexical = snapshot.lexical.searchGroups(groups, n, allow);
-    const feedback = this.options.feedbackChunks ? this.feedbackSearch(snapshot, groups, lexical, n, allow) : [];
-    const vector = snapshot.vector.search(await this.embeddings.embedQuery(question), n, allow);
+    const feedback = this.options.feedbackChunks ? this.feedbackRanking(snapshot, groups, lexical) : [];
+    const vector = snapshot.vector.search(await this.embeddings.embedQuery(question), this.options.vectorCandidates ?? n, allow);
 
     const fused = new Map<number, number>();
     const wl = this.options.lexicalWeight ?? 1;
@@ -119,7 +121,7 @@ export class HybridRetriever {
 
     let best = { coverage: 0, coveredTerms: 0, coveredWeight: 0 };
     for (const h of hits.slice(0, 3)) {
-      const terms = new Set(chunkTerms(snapshot.analyzer, h.chunk).keys());
+      const terms = new Set(snapshot.lexical.termsOf(h.index).keys());
       const covered = keyTerms.filter((t) => isCovered(t, terms) && t.idf >= SPECIFIC_IDF);
       const candidate = { coverage: termCoverage(keyTerms, terms), coveredTerms: covered.length, coveredWeight: covered.reduce((s, t) => s + t.idf, 0) };
       if (candidate.coverage > best.coverage || (candidate.coverage === best.coverage && candidate.coveredWeight > best.coveredWeight)) best = candidate;
@@ -128,15 +130,15 @@ export class HybridRetriever {
   }
 
   /**
-   * Pseudo-relevance feedback: the most distinctive words of the best chunks join the question
-   * for a second lexical ranking, fused with the first; it finds pages that say the same thing
-   * in other words ("Ruhezeit" for "wie lange bleibt ein Grab").
+   * Pseudo-relevance feedback: the most distinctive words of the best chunks join the question,
+   * and the first lexical candidates are ranked again with them; fused with the first ranking, it
+   * finds passages that say the same thing in other words ("Ruhezeit" for "wie lange bleibt ein Grab").
    */
-  private feedbackSearch(snapshot: IndexSnapshot, groups: QueryGroup[], first: LexicalHit[], n: number, allow?: (i: number) => boolean): LexicalHit[] {
+  private feedbackRanking(snapshot: IndexSnapshot, groups: QueryGroup[], first: LexicalHit[]): LexicalHit[] {
     if (first.length === 0) return [];
     const weights = new Map<string, number>();
     for (const h of first.slice(0, this.options.feedbackChunks)) {
-      const tf = chunkTerms(snapshot.analyzer, snapshot.chunks[h.index]!);
+      const tf = snapshot.lexical.termsOf(h.index);
       let length = 0;
       for (const v of tf.values()) length += v;
       for (const [t, v] of tf) weights.set(t, (weights.get(t) ?? 0) + (v / length) * snapshot.lexical.idf(t));
@@ -145,8 +147,10 @@ export class HybridRetriever {
     const extra = [...weights]
       .filter(([t]) => !inQuery.has(t) && !/\d/.test(t))
       .sort((a, b) => b[1] - a[1])
-      .slice(0, this.options.feedbackTerms ?? 10);
-    return snapshot.lexical.searchGroups([...groups, ...extra.map(([term]) => ({ term, weight: FEEDBACK_TERM_WEIGHT }))], n, allow);
+      .slice(0, this.options.feedbackTerms ?? 10)
+      .map(([term]) => ({ term, weight: FEEDBACK_TERM_WEIGHT }));
+    const added = snapshot.lexical.scoreDocs(first.map((h) => h.index), extra);
+    return first.map((h, i) => ({ index: h.index, score: h.score + added[i]! })).sort((a, b) => b.score - a.score);
   }
 
   private keyTerms(snapshot: IndexSnapshot, question: string): KeyTerm[] {

@@ -43,6 +43,7 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
   const synonyms = new SynonymTable(new GermanAnalyzer(), BUILTIN_SYNONYMS + "\n" + (await readOptional(path.join(dataDir, "synonyms.txt"))));
   const retriever = new HybridRetriever(options.embeddings ?? createEmbeddings(config.embeddings), synonyms, {
     candidates: config.retrieval.candidates,
+    vectorCandidates: config.retrieval.vectorCandidates,
     lexicalWeight: config.retrieval.lexicalWeight,
     vectorWeight: config.retrieval.vectorWeight,
     feedbackChunks: config.retrieval.feedbackChunks,

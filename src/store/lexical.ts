@@ -34,6 +34,10 @@ const B = 0.5;
 export class LexicalIndex {
   private readonly termIds: Map<string, number>;
   private scores: Float64Array;
+  /** BM25 length normalisation of each document, computed once. */
+  private readonly norms: Float32Array;
+  /** Terms of each document (the postings transposed), built when first needed. */
+  private forward: { offsets: Uint32Array; termIds: Uint32Array; tfs: Float32Array } | undefined;
   private groupScores: Float64Array;
   private partScores: Float64Array;
 
@@ -46,6 +50,8 @@ export class LexicalIndex {
     private readonly avgLength: number,
   ) {
     this.termIds = new Map(terms.map((t, i) => [t, i]));
+    this.norms = new Float32Array(docLengths.length);
+    for (let d = 0; d < docLengths.length; d++) this.norms[d] = K1 * (1 - B + (B * docLengths[d]!) / (avgLength || 1));
     this.scores = new Float64Array(docLengths.length);
     this.groupScores = new Float64Array(docLengths.length);
     this.partScores = new Float64Array(docLengths.length);
@@ -131,24 +137,71 @@ export class LexicalIndex {
         this.groupScores[doc] = 0;
       }
     }
-    const hits: LexicalHit[] = [];
+    const top = new TopK(k);
     for (const doc of touched) {
-      if (!allow || allow(doc)) hits.push({ index: doc, score: scores[doc]! });
+      if (!allow || allow(doc)) top.offer(doc, scores[doc]!);
       scores[doc] = 0;
     }
-    hits.sort((a, b) => b.score - a.score);
-    return hits.slice(0, k);
+    return top.sorted();
+  }
+
+  /** BM25 of the given weighted terms for each of `docs` (no index scan: the documents' own terms). */
+  scoreDocs(docs: number[], terms: { term: string; weight: number }[]): number[] {
+    this.forward ??= this.transpose();
+    const wanted = new Map<number, number>();
+    for (const { term, weight } of terms) {
+      const t = this.termIds.get(term);
+      if (t !== undefined) wanted.set(t, (wanted.get(t) ?? 0) + weight * this.idf(term) * (K1 + 1));
+    }
+    const { offsets, termIds, tfs } = this.forward;
+    return docs.map((d) => {
+      let score = 0;
+      for (let p = offsets[d]!; p < offsets[d + 1]!; p++) {
+        const w = wanted.get(termIds[p]!);
+        if (w !== undefined) score += (w * tfs[p]!) / (tfs[p]! + this.norms[d]!);
+      }
+      return score;
+    });
+  }
+
+  /** The terms of one document with their (field-weighted) frequencies. */
+  termsOf(doc: number): Map<string, number> {
+    this.forward ??= this.transpose();
+    const { offsets, termIds, tfs } = this.forward;
+    const out = new Map<string, number>();
+    for (let p = offsets[doc]!; p < offsets[doc + 1]!; p++) out.set(this.terms[termIds[p]!]!, tfs[p]!);
+    return out;
+  }
+
+  private transpose() {
+    const n = this.docLengths.length;
+    const offsets = new Uint32Array(n + 1);
+    for (let p = 0; p < this.postings.length; p++) offsets[this.postings[p]! + 1]!++;
+    for (let d = 0; d < n; d++) offsets[d + 1] = offsets[d + 1]! + offsets[d]!;
+    const fill = offsets.slice(0, n);
+    const termIds = new Uint32Array(this.postings.length);
+    const tfs = new Float32Array(this.postings.length);
+    for (let t = 0; t < this.terms.length; t++) {
+      for (let p = this.offsets[t]!; p < this.offsets[t + 1]!; p++) {
+        const d = this.postings[p]!;
+        const at = fill[d]!++;
+        termIds[at] = t;
+        tfs[at] = this.tfs[p]!;
+      }
+    }
+    return { offsets, termIds, tfs };
   }
 
   private accumulate(term: string, weight: number, into: Float64Array, touched: number[], mode: "max" | "sum"): void {
     const t = this.termIds.get(term);
     if (t === undefined || weight === 0) return;
     const idf = this.idf(term);
-    for (let p = this.offsets[t]!; p < this.offsets[t + 1]!; p++) {
+    const w = weight * idf * (K1 + 1);
+    const end = this.offsets[t + 1]!;
+    for (let p = this.offsets[t]!; p < end; p++) {
       const doc = this.postings[p]!;
       const tf = this.tfs[p]!;
-      const norm = K1 * (1 - B + (B * this.docLengths[doc]!) / (this.avgLength || 1));
-      const score = weight * idf * ((tf * (K1 + 1)) / (tf + norm));
+      const score = (w * tf) / (tf + this.norms[doc]!);
       const old = into[doc]!;
       if (old === 0) touched.push(doc);
       into[doc] = mode === "max" ? Math.max(old, score) : old + score;
@@ -193,5 +246,42 @@ export class LexicalIndex {
     const docLengths = take((b, o, n) => new Float32Array(b, o, n), header.documents);
     if (at !== bin.byteLength) throw new Error("lexical index is truncated or corrupt");
     return new LexicalIndex(header.terms, offsets, postings, tfs, docLengths, header.avgLength);
+  }
+}
+
+/** The k best (index, score) pairs seen, kept in a min-heap: no sort of every touched document. */
+class TopK {
+  private readonly items: LexicalHit[] = [];
+  constructor(private readonly k: number) {}
+
+  offer(index: number, score: number): void {
+    const h = this.items;
+    if (h.length < this.k) {
+      h.push({ index, score });
+      let i = h.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (h[parent]!.score <= h[i]!.score) break;
+        [h[parent], h[i]] = [h[i]!, h[parent]!];
+        i = parent;
+      }
+    } else if (this.k > 0 && score > h[0]!.score) {
+      h[0] = { index, score };
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && h[l]!.score < h[m]!.score) m = l;
+        if (r < h.length && h[r]!.score < h[m]!.score) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i]!, h[m]!];
+        i = m;
+      }
+    }
+  }
+
+  sorted(): LexicalHit[] {
+    return [...this.items].sort((a, b) => b.score - a.score);
   }
 }

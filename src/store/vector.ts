@@ -57,10 +57,18 @@ export class VectorIndex {
     return this.hnsw.getPoint(index);
   }
 
+  /**
+   * The `k` nearest chunks that `allow` accepts. Filters after an unfiltered search over a few times
+   * more neighbours (a filter callback from native code for every visited node costs more), and only
+   * falls back to the filtered search when too few remain.
+   */
   search(query: number[], k: number, allow?: (index: number) => boolean): VectorHit[] {
     const n = Math.min(k, this.size);
     if (n === 0) return [];
-    const result = allow ? this.hnsw.searchKnn(query, n, allow) : this.hnsw.searchKnn(query, n);
-    return result.neighbors.map((index, i) => ({ index, similarity: 1 - result.distances[i]! }));
+    const toHits = (r: { neighbors: number[]; distances: number[] }) => r.neighbors.map((index, i) => ({ index, similarity: 1 - r.distances[i]! }));
+    if (!allow) return toHits(this.hnsw.searchKnn(query, n));
+    const wide = toHits(this.hnsw.searchKnn(query, Math.min(this.size, n * 4))).filter((h) => allow(h.index));
+    if (wide.length >= n) return wide.slice(0, n);
+    return toHits(this.hnsw.searchKnn(query, n, allow));
   }
 }
