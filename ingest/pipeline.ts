@@ -136,7 +136,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const isNew = (r: DocumentRecord) => !prevDocs.has(recordKey(r.municipality, r.docId));
     const added = records.filter(isNew);
     const changed = records.filter((r) => !isNew(r) && prevDocs.get(recordKey(r.municipality, r.docId))!.hash !== r.hash);
-    const unchanged = records.length - added.length - changed.length;
+    const unchanged = records.length - added.length - changed.length - kept.length;
     const removed = [...prevDocs].filter(([key]) => !seen.has(key)).map(([, d]) => d);
 
     // Only chunks whose text is new are embedded; the rest keep their vectors.

@@ -99,7 +99,7 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
         if (res.status === 429 || res.status >= 500) {
           last = { url, reason: `HTTP ${res.status}`, temporary: true };
           const retryAfter = Number(res.headers.get("retry-after"));
-          await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : 300 * 2 ** attempt);
+          if (attempt < attempts) await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : 300 * 2 ** attempt);
           continue;
         }
         return res;
@@ -107,7 +107,7 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
         const retryable = error instanceof FetchError ? error.retryable : true;
         last = { url, reason: (error as Error).message, temporary: retryable };
         if (!retryable) return last;
-        await sleep(300 * 2 ** attempt);
+        if (attempt < attempts) await sleep(300 * 2 ** attempt);
       }
     }
     return last;

@@ -1,5 +1,6 @@
 import type { EmbeddingModel } from "../embeddings/model.js";
 import type { SynonymTable } from "../text/synonyms.js";
+import type { Glossary } from "../text/glossary.js";
 import type { Chunk } from "../store/records.js";
 import type { IndexSnapshot } from "../store/snapshot.js";
 import type { LexicalHit, QueryGroup } from "../store/lexical.js";
@@ -62,6 +63,7 @@ const RRF_K = 60;
 /** Terms rarer than this (BM25 idf) say what a question is about; commoner ones ("Gemeinde") do not. */
 const SPECIFIC_IDF = 2;
 const SYNONYM_WEIGHT = 0.6;
+const SYNONYM_EVIDENCE = 0.7;
 const PART_WEIGHT = 0.9;
 const FEEDBACK_TERM_WEIGHT = 0.3;
 
@@ -71,6 +73,7 @@ export class HybridRetriever {
     private readonly embeddings: EmbeddingModel,
     private readonly synonyms: SynonymTable,
     private readonly options: HybridOptions,
+    private readonly glossary?: Glossary,
   ) {}
 
   async retrieve(snapshot: IndexSnapshot, question: string, { municipality, k }: RetrieveOptions): Promise<RetrievalResult> {
@@ -88,7 +91,12 @@ export class HybridRetriever {
           }
         : undefined;
 
-    const keyTerms = this.keyTerms(snapshot, question);
+    // A question in another language is searched with the German terms the glossary finds in it.
+    const german = this.glossary?.germanTerms(question) ?? [];
+    // Names and numbers in Latin script ("Take Off!", "LGBTQIA+", "Jobcenter", "§ 5") pass through as they are.
+    const passThrough = /[^\u0000-\u024F\s\p{P}\p{N}\p{S}]/u.test(question) ? (question.match(/[A-Za-zÄÖÜäöüß0-9][\wÄÖÜäöüß+.-]*/g) ?? []) : [];
+    const searchText = german.length > 0 || passThrough.length > 0 ? [...german, ...passThrough].join(" ") : question;
+    const keyTerms = this.keyTerms(snapshot, searchText);
     const groups: QueryGroup[] = keyTerms.map((t) => ({
       term: t.stem,
       weight: 1,
@@ -101,7 +109,7 @@ export class HybridRetriever {
     const n = this.options.candidates;
     const lexical = snapshot.lexical.searchGroups(groups, n, allow);
     const feedback = this.options.feedbackChunks ? this.feedbackRanking(snapshot, groups, lexical) : [];
-    const vector = snapshot.vector.search(await this.embeddings.embedQuery(question), this.options.vectorCandidates ?? n, allow);
+    const vector = snapshot.vector.search(await this.embeddings.embedQuery(searchText), this.options.vectorCandidates ?? n, allow);
 
     const fused = new Map<number, number>();
     const wl = this.options.lexicalWeight ?? 1;
@@ -173,7 +181,9 @@ export function termCoverage(keyTerms: KeyTerm[], terms: ReadonlySet<string>): n
   let covered = 0;
   for (const t of keyTerms) {
     total += t.idf;
-    if (isCovered(t, terms)) covered += t.idf;
+    // A synonym is weaker evidence than the word itself ("geöffnet" ~ "Sprechzeiten").
+    if (terms.has(t.stem) || (t.partsOf.length > 1 && t.partsOf.every((p) => terms.has(p)))) covered += t.idf;
+    else if (t.alternatives.some((a) => terms.has(a))) covered += t.idf * SYNONYM_EVIDENCE;
   }
   return total === 0 ? 0 : covered / total;
 }

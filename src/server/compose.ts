@@ -10,6 +10,10 @@ import { IndexHolder } from "../store/holder.js";
 import { VersionStore } from "../store/versions.js";
 import { GermanAnalyzer } from "../text/analyzer.js";
 import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
+import { Glossary } from "../text/glossary.js";
+
+/** The project's multilingual glossary of administrative terms (shipped with the code, not per town). */
+export const GLOSSARY_FILE = path.resolve(import.meta.dirname, "../../data/glossary/terms.tsv");
 import { createApp, type App } from "./app.js";
 
 export interface ComposeOptions {
@@ -49,7 +53,7 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
     feedbackChunks: config.retrieval.feedbackChunks,
     feedbackTerms: config.retrieval.feedbackTerms,
     feedbackWeight: config.retrieval.feedbackWeight,
-  });
+  }, Glossary.load(GLOSSARY_FILE));
   const generator = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage });
   const service = new AskService({ config, index, retriever, generator });
   return { index, retriever, service };
