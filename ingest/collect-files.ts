@@ -51,6 +51,7 @@ async function extractFile(data: Buffer, file: string, docId: string, baseUrl: s
   const ext = path.extname(file).toLowerCase();
   const url = baseUrl ? `${baseUrl.replace(/\/$/, "")}/${docId}` : docId;
   if (ext === ".pdf") return { doc: await extractPdf(new Uint8Array(data), docId), url, paged: true };
+  if (data.subarray(0, 8192).includes(0)) throw new Error("not a text file: it holds binary data");
   if (ext === ".html" || ext === ".htm") return { doc: extractHtml(decodeBody(data, null), `file:///${docId}`), url, paged: false };
   const text = decodeBody(data, "text/plain; charset=utf-8");
   if (ext === ".txt") return { doc: extractPlainText(text, path.basename(file, ext)), url, paged: false };

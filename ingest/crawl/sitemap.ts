@@ -1,4 +1,4 @@
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { Fetcher } from "./fetcher.js";
 
 export interface SitemapEntry {
@@ -36,7 +36,11 @@ export async function readSitemaps(
     } catch (error) {
       return onError(url, `sitemap is not XML: ${(error as Error).message}`);
     }
-    if (!doc.urlset && !doc.sitemapindex) return onError(url, "sitemap is neither a urlset nor a sitemap index");
+    if (!doc.urlset && !doc.sitemapindex) {
+      // The parser is lenient; only when it finds nothing is the validator's verdict worth reporting.
+      const valid = XMLValidator.validate(xml);
+      return onError(url, valid === true ? "sitemap is neither a urlset nor a sitemap index" : `sitemap is not XML: ${valid.err.msg} (line ${valid.err.line})`);
+    }
     for (const u of asArray(doc.urlset?.url as { loc?: string; lastmod?: string } | undefined)) {
       if (u?.loc) entries.push({ url: rewrite(String(u.loc)), ...(u.lastmod ? { lastmod: String(u.lastmod) } : {}) });
     }

@@ -35,5 +35,9 @@ export function findValidFrom(text: string): string | undefined {
 }
 
 export function cleanText(text: string): string {
-  return text.replace(/\u00ad/g, "").replace(/[ \t\u00a0\r\n]+/g, " ").trim();
+  return text
+    .replace(/\u00ad/g, "")
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/g, " ")
+    .replace(/[ \t\u00a0\r\n]+/g, " ")
+    .trim();
 }

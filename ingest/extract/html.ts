@@ -18,6 +18,7 @@ const DEFAULT_REMOVE = [
 ];
 const BLOCK_TAGS = new Set(["p", "li", "dd", "dt", "blockquote", "pre", "figcaption", "caption", "address", "summary"]);
 const HEADING = /^h([1-6])$/;
+const NESTED_BLOCKS = "ul, ol, table, p, div, dl, h1, h2, h3, h4, h5, h6";
 
 /** Main text of a page as headings and paragraphs, without navigation, header, footer and cookie banner. */
 export function extractHtml(html: string, baseUrl: string, options: HtmlExtractOptions = {}): ExtractedDocument {
@@ -59,16 +60,26 @@ export function extractHtml(html: string, baseUrl: string, options: HtmlExtractO
     if (tag === "table") return tableBlocks($, el).forEach((text) => blocks.push({ kind: "text", text }));
     if (tag === "br") return;
     if (BLOCK_TAGS.has(tag)) {
-      const nested = $(el).children("ul, ol, table, p, div, dl");
       const prefix = tag === "li" ? listPrefix($, el) : "";
-      if (nested.length === 0) {
+      if ($(el).find(NESTED_BLOCKS).length === 0) {
         const text = cleanText($(el).text());
         if (text) blocks.push({ kind: "text", text: prefix + text });
         return;
       }
-      const own = cleanText($(el).contents().not(nested).text());
-      if (own) blocks.push({ kind: "text", text: prefix + own });
-      nested.each((_, child) => walk(child));
+      // Inline text runs become blocks of their own; nested blocks (even inside <b> or <span>) are walked.
+      let run = prefix;
+      const flush = () => {
+        const text = cleanText(run);
+        if (text && text !== cleanText(prefix)) blocks.push({ kind: "text", text });
+        run = "";
+      };
+      for (const child of el.children) {
+        if (child.type === "tag" && ($(child).is(NESTED_BLOCKS) || $(child).find(NESTED_BLOCKS).length > 0)) {
+          flush();
+          walk(child);
+        } else run += ` ${$(child).text()}`;
+      }
+      flush();
       return;
     }
     for (const child of el.children) walk(child);

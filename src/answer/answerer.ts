@@ -9,6 +9,7 @@ export interface GenerationInput {
   retrieval: RetrievalResult;
   analyzer: GermanAnalyzer;
   language?: string;
+  style?: "standard" | "simple";
   history?: { role: "user" | "assistant"; content: string }[];
   signal?: AbortSignal;
 }

@@ -4,37 +4,86 @@ import { indexNotReady, unknownMunicipality } from "../errors.js";
 import type { AskRequest, AskResponse } from "../protocol/messages.js";
 import type { HybridRetriever } from "../retrieval/hybrid.js";
 import type { IndexHolder } from "../store/holder.js";
-import type { Generator } from "./answerer.js";
+import type { CircuitBreaker } from "./breaker.js";
+import type { ExtractiveGenerator } from "./extractive.js";
+import { offlineStandalone } from "./followup.js";
+import { detectLanguage, FALLBACK_NOTICE, noteFor, OFFLINE_NOTE } from "./language.js";
+import type { ModelGenerator } from "./model.js";
 
 export interface AskServiceDeps {
   config: Config;
   index: IndexHolder;
   retriever: HybridRetriever;
-  generator: Generator;
+  extractive: ExtractiveGenerator;
+  /** The model answerer, when an endpoint is configured, and its breaker. */
+  model?: { generator: ModelGenerator; breaker: CircuitBreaker };
+  onModelFailure?: (error: Error) => void;
 }
 
 /** One question in, one cited answer out: the path shared by HTTP and socket.io. */
 export class AskService {
   constructor(private readonly deps: AskServiceDeps) {}
 
+  /** "ok", or "degraded" while the model endpoint's breaker is open. */
+  get modelState(): { provider: string; state: "ok" | "degraded" | "offline"; retryInSeconds?: number } {
+    const m = this.deps.model;
+    if (!m) return { provider: "local", state: "offline" };
+    return m.breaker.open ? { provider: m.generator.name, state: "degraded", retryInSeconds: m.breaker.retryInSeconds } : { provider: m.generator.name, state: "ok" };
+  }
+
   async ask(request: AskRequest, onToken: (text: string) => void = () => {}, signal?: AbortSignal): Promise<AskResponse> {
-    const { config, index, retriever, generator } = this.deps;
+    const { config, index, retriever, extractive, model } = this.deps;
     const municipality = municipalityOf(config, request.municipality);
     if (!municipality) throw unknownMunicipality(request.municipality ?? "");
     const snapshot = index.current();
     if (!snapshot) throw indexNotReady();
-    const retrieval = await retriever.retrieve(snapshot, request.question, { municipality: municipality.id, k: config.retrieval.topK });
-    return generator.generate(
-      {
-        question: request.question,
-        municipality,
-        retrieval,
-        analyzer: snapshot.analyzer,
-        ...(request.language ? { language: request.language } : {}),
-        ...(request.history ? { history: request.history } : {}),
-        ...(signal ? { signal } : {}),
-      },
-      onToken,
-    );
+    const language = detectLanguage(request.question, request.language);
+    const useModel = model && !model.breaker.open;
+
+    let standalone = offlineStandalone(request.question, request.history);
+    if (useModel && request.history?.length) {
+      try {
+        standalone = await model.generator.standalone(request.question, request.history, signal);
+      } catch {
+        // The offline rewrite stands; the answer itself will tell whether the endpoint is down.
+      }
+    }
+    const retrieval = await retriever.retrieve(snapshot, standalone, { municipality: municipality.id, k: config.retrieval.topK });
+    const input = {
+      question: standalone,
+      municipality,
+      retrieval,
+      analyzer: snapshot.analyzer,
+      language,
+      ...(request.style ? { style: request.style } : {}),
+      ...(signal ? { signal } : {}),
+    };
+
+    if (useModel) {
+      let streamed = false;
+      try {
+        const answer = await model.generator.generate(input, (t) => {
+          streamed = true;
+          onToken(t);
+        });
+        model.breaker.success();
+        return answer;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        model.breaker.failure();
+        this.deps.onModelFailure?.(error as Error);
+        const offline = this.offline(extractive.compose(input), language);
+        return { ...offline, notice: FALLBACK_NOTICE, ...(streamed ? { revised: true } : {}) };
+      }
+    }
+    const answer = this.offline(extractive.compose(input), language);
+    for (const piece of answer.answer.match(/\S+\s*/g) ?? []) onToken(piece);
+    return model ? { ...answer, notice: FALLBACK_NOTICE } : answer;
+  }
+
+  /** Offline answers are German; a question in another language gets a note in its language. */
+  private offline(answer: AskResponse, language: string): AskResponse {
+    const note = language === "de" ? "" : noteFor(OFFLINE_NOTE, language);
+    return note ? { ...answer, answer: `${note}\n\n${answer.answer}` } : answer;
   }
 }

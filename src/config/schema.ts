@@ -93,15 +93,32 @@ const Retrieval = z.strictObject({
   minCoverage: z.number().min(0).max(1).default(0.5),
 });
 
+/** An OpenAI-compatible endpoint (OpenAI, Azure, vLLM, Ollama, llama.cpp…). The key comes only from OPENAI_API_KEY. */
+const Endpoint = {
+  model: z.string().min(1).optional(),
+  baseUrl: z.url().optional(),
+  timeoutMs: z.number().int().positive().default(30_000),
+  retries: z.number().int().min(0).max(5).default(1),
+};
+
 const Embeddings = z.strictObject({
   provider: z.enum(["local", "openai"]).default("local"),
+  /** Width of the local embeddings. */
   dimensions: z.number().int().min(64).max(4096).default(512),
-  model: z.string().optional(),
+  batchSize: z.number().int().min(1).max(2048).default(128),
+  ...Endpoint,
 });
 
 const Answer = z.strictObject({
   provider: z.enum(["local", "openai"]).default("local"),
-  model: z.string().optional(),
+  temperature: z.number().min(0).max(2).default(0.1),
+  maxTokens: z.number().int().min(50).max(8000).default(700),
+  /** After this many failures of the endpoint within a minute, answer offline for `breakerOpenMs`. */
+  breakerFailures: z.number().int().min(1).max(100).default(3),
+  breakerOpenMs: z.number().int().min(1000).default(60_000),
+  /** A streamed answer that stays silent this long is given up (the offline answer stands in). */
+  idleTimeoutMs: z.number().int().min(100).default(15_000),
+  ...Endpoint,
 });
 
 const Server = z.strictObject({

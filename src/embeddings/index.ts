@@ -12,17 +12,19 @@ export function createEmbeddings(config: Config["embeddings"], env: NodeJS.Proce
   if (config.provider === "local") {
     return new LocalEmbeddings({ dimensions: config.dimensions });
   }
-  const model = env.AUSKUNFT_EMBEDDINGS_MODEL ?? config.model;
+  const model = config.model;
   if (!model) throw new ConfigError("embeddings.provider is \"openai\" but no model is set (embeddings.model or AUSKUNFT_EMBEDDINGS_MODEL)");
   const apiKey = env.OPENAI_API_KEY;
   if (!apiKey) throw new ConfigError("embeddings.provider is \"openai\" but OPENAI_API_KEY is not set (any string for a local server)");
   const embeddings = new OpenAIEmbeddings({
     model,
     apiKey,
+    // With the default base64, a server that returns float arrays gives silently wrong vectors.
     encodingFormat: "float",
-    maxRetries: 2,
-    timeout: 30_000,
-    ...(env.OPENAI_BASE_URL ? { configuration: { baseURL: env.OPENAI_BASE_URL } } : {}),
+    batchSize: config.batchSize,
+    maxRetries: config.retries,
+    timeout: config.timeoutMs,
+    ...(config.baseUrl ? { configuration: { baseURL: config.baseUrl } } : {}),
   });
   return Object.assign(embeddings, { id: `openai:${model}` });
 }

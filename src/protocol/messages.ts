@@ -21,6 +21,8 @@ export const AskRequest = z.object({
   municipality: z.string().min(1).max(64).optional(),
   language: z.string().min(2).max(16).optional(),
   history: z.array(HistoryTurn).max(MAX_HISTORY_TURNS).optional(),
+  /** "simple": answer again in plain language, keeping every figure and citation. */
+  style: z.enum(["standard", "simple"]).optional(),
 });
 export type AskRequest = z.infer<typeof AskRequest>;
 
@@ -40,6 +42,10 @@ export const AskResponse = z.object({
   language: z.string(),
   /** Which answerer produced the text ("extractive" offline, or the model name): AI disclosure. */
   generator: z.string(),
+  /** The final text differs from what was streamed: a client replaces the streamed text with it. */
+  revised: z.boolean().optional(),
+  /** A short notice for the citizen, e.g. that the AI service is unavailable. */
+  notice: z.string().optional(),
 });
 export type AskResponse = z.infer<typeof AskResponse>;
 

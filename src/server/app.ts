@@ -42,12 +42,12 @@ export function createApp(deps: AppDeps): App {
   app.get("/healthz", (_req, res) => {
     const snapshot = index.current();
     res.json({
-      status: snapshot ? "ok" : "no_index",
+      status: !snapshot ? "no_index" : service.modelState.state === "degraded" ? "degraded" : "ok",
       version: snapshot?.manifest.version ?? null,
       chunks: snapshot?.manifest.chunks ?? 0,
       documents: snapshot?.manifest.documents ?? 0,
       embedder: snapshot?.manifest.embedder ?? null,
-      answerer: config.answer.provider,
+      answerer: service.modelState,
       municipalities: config.municipalities.map((m) => m.id),
     });
   });

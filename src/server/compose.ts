@@ -4,6 +4,9 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { createEmbeddings, type EmbeddingModel } from "../embeddings/index.js";
 import { ExtractiveGenerator } from "../answer/extractive.js";
+import { CircuitBreaker } from "../answer/breaker.js";
+import { createChatModel, ModelGenerator } from "../answer/model.js";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AskService } from "../answer/service.js";
 import { HybridRetriever } from "../retrieval/hybrid.js";
 import { IndexHolder } from "../store/holder.js";
@@ -22,6 +25,8 @@ export interface ComposeOptions {
   logger: Logger;
   publicDir?: string;
   embeddings?: EmbeddingModel;
+  /** A chat model instead of the configured endpoint (tests). */
+  chatModel?: BaseChatModel;
   askPerMinute?: number;
 }
 
@@ -54,8 +59,27 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
     feedbackTerms: config.retrieval.feedbackTerms,
     feedbackWeight: config.retrieval.feedbackWeight,
   }, Glossary.load(GLOSSARY_FILE));
-  const generator = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage });
-  const service = new AskService({ config, index, retriever, generator });
+  const extractive = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage });
+  const model =
+    config.answer.provider === "openai"
+      ? {
+          generator: new ModelGenerator(options.chatModel ?? createChatModel(config.answer), {
+            name: config.answer.model ?? "model",
+            minCoverage: config.retrieval.minCoverage,
+            idleTimeoutMs: config.answer.idleTimeoutMs,
+          }),
+          breaker: new CircuitBreaker(config.answer.breakerFailures, config.answer.breakerOpenMs),
+        }
+      : undefined;
+  const service = new AskService({
+    config,
+    index,
+    retriever,
+    extractive,
+    ...(model ? { model } : {}),
+    // The reason only: no question text in the logs.
+    onModelFailure: (err) => logger.warn({ event: "model_failed", reason: err.message }),
+  });
   return { index, retriever, service };
 }
 
