@@ -23,6 +23,9 @@ import { splitSentences } from "../src/text/sentences.js";
 import { BUILTIN_SYNONYMS, SynonymTable } from "../src/text/synonyms.js";
 import { percentile } from "../ingest/eval/metrics.js";
 import { hashChunk } from "../ingest/chunk.js";
+import { parseConfig } from "../src/config/load.js";
+import { Glossary } from "../src/text/glossary.js";
+import { GLOSSARY_FILE } from "../src/server/compose.js";
 
 const { values } = parseArgs({ options: { chunks: { type: "string", default: "100000" }, queries: { type: "string", default: "500" } } });
 const N = Number(values.chunks);
@@ -123,7 +126,8 @@ for (const ef of [16, 32, 64, 128]) {
 }
 
 // Hybrid retrieval latency, as the server runs it (top 6 chunks, one town).
-const retriever = new HybridRetriever(embeddings, new SynonymTable(new GermanAnalyzer(), BUILTIN_SYNONYMS), { candidates: 50 });
+const { retrieval } = parseConfig({ municipalities: [{ id: "x", name: "x", contact: { office: "x" } }] });
+const retriever = new HybridRetriever(embeddings, new SynonymTable(new GermanAnalyzer(), BUILTIN_SYNONYMS), retrieval, Glossary.load(GLOSSARY_FILE));
 const ask = async (q: string, i: number) => {
   const s = performance.now();
   await retriever.retrieve(snapshot, q, { municipality: towns[i % towns.length]!, k: 6 });

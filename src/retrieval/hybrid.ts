@@ -83,13 +83,11 @@ export class HybridRetriever {
       );
     }
     const { chunks } = snapshot;
-    const allow =
-      municipality && snapshot.manifest.municipalities.length > 1
-        ? (i: number) => {
-            const m = chunks[i]!.municipality;
-            return m === null || m === municipality;
-          }
-        : undefined;
+    let allow: ((i: number) => boolean) | undefined;
+    if (municipality && snapshot.manifest.municipalities.length > 1) {
+      const mask = snapshot.maskFor(municipality);
+      allow = (i) => mask[i] === 1;
+    }
 
     // A question in another language is searched with the German terms the glossary finds in it.
     const german = this.glossary?.germanTerms(question) ?? [];

@@ -26,6 +26,8 @@ export interface LexicalHit {
 const K1 = 1.2;
 // Chunks vary in length less than whole pages; a milder length normalisation measured better (docs/retrieval.md).
 const B = 0.5;
+/** Share of chunks above which a plain query word is left out of the scan (see searchGroups). */
+const COMMON_SHARE = 0.5;
 
 /**
  * BM25 over an inverted index held in typed arrays: compact on disk, loaded in one read,
@@ -116,15 +118,26 @@ export class LexicalIndex {
   searchGroups(groups: QueryGroup[], k: number, allow?: (index: number) => boolean): LexicalHit[] {
     const scores = this.scores;
     const touched: number[] = [];
+    const n = this.size;
     for (const g of groups) {
+      const alternatives = [...(g.synonyms ?? [])].filter((t) => this.termIds.has(t));
+      const parts = g.parts && g.parts.length > 1 ? g.parts : [];
+      // A word in most chunks ("Gemeinde" on a town's site) says little and costs the most: skip it
+      // when the question has other words.
+      if (groups.length > 1 && this.documentFrequency(g.term) > n * COMMON_SHARE && alternatives.length === 0 && parts.length === 0) continue;
+      if (alternatives.length === 0 && parts.length === 0) {
+        // Just the word: straight into the scores.
+        this.accumulate(g.term, g.weight, scores, touched, "sum");
+        continue;
+      }
       const groupTouched: number[] = [];
       // The word itself and its synonyms: the best of them counts.
       this.accumulate(g.term, g.weight, this.groupScores, groupTouched, "max");
-      for (const s of g.synonyms ?? []) this.accumulate(s, g.weight * (g.synonymWeight ?? 0.5), this.groupScores, groupTouched, "max");
+      for (const a of alternatives) this.accumulate(a, g.weight * (g.synonymWeight ?? 0.5), this.groupScores, groupTouched, "max");
       // The compound's parts count together, as one alternative.
-      if (g.parts && g.parts.length > 1) {
+      if (parts.length > 1) {
         const partTouched: number[] = [];
-        for (const p of g.parts) this.accumulate(p, g.weight * (g.partWeight ?? 0.6), this.partScores, partTouched, "sum");
+        for (const p of parts) this.accumulate(p, g.weight * (g.partWeight ?? 0.6), this.partScores, partTouched, "sum");
         for (const doc of partTouched) {
           if (this.groupScores[doc] === 0) groupTouched.push(doc);
           this.groupScores[doc] = Math.max(this.groupScores[doc]!, this.partScores[doc]!);
@@ -256,6 +269,7 @@ class TopK {
 
   offer(index: number, score: number): void {
     const h = this.items;
+    if (h.length === this.k && score <= h[0]!.score) return;
     if (h.length < this.k) {
       h.push({ index, score });
       let i = h.length - 1;

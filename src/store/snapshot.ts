@@ -15,6 +15,19 @@ export const CONTEXT_WEIGHT = 2;
 
 /** One published index version, loaded: read-only, shared by all requests. */
 export class IndexSnapshot {
+  private readonly masks = new Map<string, Uint8Array>();
+
+  /** 1 for each chunk a town may answer from (its own and the shared ones): a typed array, read in the hot loops. */
+  maskFor(municipality: string): Uint8Array {
+    let mask = this.masks.get(municipality);
+    if (!mask) {
+      mask = new Uint8Array(this.chunks.length);
+      this.chunks.forEach((c, i) => (mask![i] = c.municipality === null || c.municipality === municipality ? 1 : 0));
+      this.masks.set(municipality, mask);
+    }
+    return mask;
+  }
+
   constructor(
     readonly manifest: IndexManifest,
     readonly chunks: Chunk[],

@@ -6,6 +6,12 @@
 const LINKING = ["", "s", "es", "n", "en", "e", "er"];
 const MIN_PART = 3;
 const MIN_WORD = 7;
+/** Three-letter words that really are compound parts ("Bürgeramt", "Hallenbad"); other short splits are noise. */
+const SHORT_PARTS = new Set("amt bad bau weg hof rat tag zug see art arzt bus gas eis tor ort not typ lohn zoo dach haus feld geld kind hund".split(" "));
+/** Prefixes, suffixes and function words that a split must not produce ("Ver-sicherung", "Erklär-ung"). */
+const NOT_PARTS = new Set(
+  "ver ent zer ung keit heit schaft lich ig isch bar sam los haft chen lein tum nis ten ter aus auf vor ein den der die das dem des und oder mit von bei nach fur uber unter sich ist ich wir sie ihr".split(" "),
+);
 
 export class Decompounder {
   private readonly cache = new Map<string, string[]>();
@@ -26,10 +32,9 @@ export class Decompounder {
   }
 
   private freq(part: string): number {
-    if (part.length < MIN_PART) return 0;
-    const f = this.vocabulary.get(part) ?? 0;
-    // Three-letter parts ("amt") must be common to count: most are noise.
-    return part.length === MIN_PART && f < 3 ? 0 : f;
+    if (part.length < MIN_PART || NOT_PARTS.has(part)) return 0;
+    if (part.length === MIN_PART && !SHORT_PARTS.has(part)) return 0;
+    return this.vocabulary.get(part) ?? 0;
   }
 
   private bestSplit(word: string, depth: number): { parts: string[]; score: number } | undefined {
