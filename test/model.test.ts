@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { io as connect } from "socket.io-client";
 import { applyEnvironment, parseConfig } from "../src/config/load.js";
 import { createChatModel } from "../src/answer/model.js";
+import { probeEndpoints } from "../src/server/probe.js";
 import type { AskResponse } from "../src/protocol/messages.js";
 import { compose, type Composed } from "../src/server/compose.js";
 import { ingestedDemo, silentLogger } from "./helpers/demo.js";
@@ -167,5 +168,49 @@ describe("configuration of the endpoint", () => {
     expect(() => applyEnvironment(base, { AUSKUNFT_ANSWER_PROVIDER: "openai", OPENAI_API_KEY: "k" })).toThrow(/AUSKUNFT_CHAT_MODEL/);
     expect(() => applyEnvironment(base, { AUSKUNFT_EMBEDDINGS_PROVIDER: "gpt" })).toThrow(/AUSKUNFT_EMBEDDINGS_PROVIDER must be "local" or "openai"/);
     expect(() => applyEnvironment(base, { OPENAI_BASE_URL: "localhost:11434" })).toThrow(/OPENAI_BASE_URL/);
+  });
+
+  it("reports an endpoint that does not answer before the first citizen asks", async () => {
+    const config = applyEnvironment(base, { AUSKUNFT_ANSWER_PROVIDER: "openai", AUSKUNFT_CHAT_MODEL: "m", OPENAI_API_KEY: "k", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
+    const problems = await probeEndpoints(config, "local-hash-v2-512", { OPENAI_API_KEY: "k" });
+    expect(problems).toEqual([expect.stringMatching(/answer endpoint http:\/\/127\.0\.0\.1:9\/v1\/models cannot be reached/)]);
+    expect(await probeEndpoints({ ...config, answer: { ...config.answer, baseUrl: fake.baseUrl } }, "local-hash-v2-512", { OPENAI_API_KEY: "k" })).toEqual([]);
+  });
+});
+
+describe("embeddings through the endpoint", () => {
+  it("builds the index with OpenAI-compatible embeddings, reuses them on a re-run, and a server with another embedder refuses clearly", async () => {
+    const { OpenAIEmbeddings } = await import("@langchain/openai");
+    const { ingest } = await import("../ingest/pipeline.js");
+    const { makeDataDir } = await import("./helpers/demo.js");
+    const data = await makeDataDir();
+    try {
+      const embeddings = Object.assign(
+        new OpenAIEmbeddings({ model: "fake-embed", apiKey: "k", encodingFormat: "float", maxRetries: 0, configuration: { baseURL: fake.baseUrl } }),
+        { id: "openai:fake-embed" },
+      );
+      const first = await ingest({ config: data.config, dataDir: data.dir, embeddings });
+      expect(first.published).toBe(true);
+      expect(first.chunks.embedded).toBe(first.chunks.total);
+      const again = await ingest({ config: data.config, dataDir: data.dir, embeddings });
+      expect(again.chunks.embedded).toBe(0);
+
+      const other = await compose({ config: data.config, dataDir: data.dir, logger: silentLogger, askPerMinute: 1000 });
+      await new Promise<void>((resolve) => other.http.listen(0, "127.0.0.1", resolve));
+      try {
+        const url = `http://127.0.0.1:${(other.http.address() as AddressInfo).port}`;
+        const res = await fetch(`${url}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "Hundesteuer?" }) });
+        expect(res.status).toBe(503);
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe("embedder_mismatch");
+        expect(body.error.message).toMatch(/openai:fake-embed.*npm run ingest/);
+        const health = (await (await fetch(`${url}/healthz`)).json()) as { embedderMatches: boolean };
+        expect(health.embedderMatches).toBe(false);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await data.cleanup();
+    }
   });
 });

@@ -83,6 +83,29 @@ describe("chat server on the demo town", () => {
     expect(json.answer).toContain("115");
   });
 
+  it("answers a question in another language from the German sources, with a note in that language", async () => {
+    const { json } = await ask({ question: "How much is the dog tax?" });
+    expect(json.grounded).toBe(true);
+    expect(json.language).toBe("de");
+    expect(json.answer).toMatch(/^Note: without the AI service, answers are only available in German/);
+    expect(json.citations.some((c) => c.url.includes("hundesteuer"))).toBe(true);
+    const ar = await ask({ question: "كم تبلغ ضريبة الكلاب؟" });
+    expect(ar.json.answer).toMatch(/^ملاحظة/);
+    expect(ar.json.citations.some((c) => c.url.includes("hundesteuer"))).toBe(true);
+  });
+
+  it("keeps the context of a follow-up question offline", async () => {
+    const { json } = await ask({
+      question: "Und für den zweiten?",
+      history: [
+        { role: "user", content: "Was kostet die Hundesteuer?" },
+        { role: "assistant", content: "…" },
+      ],
+    });
+    expect(json.grounded).toBe(true);
+    expect(json.answer).toContain("120,00 Euro");
+  });
+
   it("refuses bad input with a clear 400 and keeps serving", async () => {
     for (const [body, field] of [
       [{ question: "" }, "question"],

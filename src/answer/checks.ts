@@ -66,7 +66,9 @@ export function checkAnswer(answer: string, sources: Source[]): CheckResult {
   for (const paragraph of answer.split(/\n{2,}/)) {
     const kept: string[] = [];
     for (const line of paragraph.split("\n")) {
-      const sentences = splitSentences(line).filter((sentence) => {
+      // A citation marker ends a claim: "… 120,00 Euro [1]. Dazu …" and "… geworden ist. [4] (2) …".
+      const claims = line.split(/(?<=\[\d+\]\.?)\s+/).flatMap((part) => splitSentences(part));
+      const sentences = claims.filter((sentence) => {
         const markers = [...sentence.matchAll(MARKER)].map((m) => Number(m[1]));
         const unknown = markers.find((n) => !byNumber.has(n));
         if (unknown !== undefined) {

@@ -1,4 +1,5 @@
 import type { EmbeddingModel } from "../embeddings/model.js";
+import { AppError } from "../errors.js";
 import type { SynonymTable } from "../text/synonyms.js";
 import type { Glossary } from "../text/glossary.js";
 import type { Chunk } from "../store/records.js";
@@ -55,9 +56,12 @@ export interface HybridOptions {
   ownSourceBoost?: number;
 }
 
-export class EmbedderMismatchError extends Error {
-  readonly code = "embedder_mismatch";
-}
+export const embedderMismatch = (built: string, configured: string) =>
+  new AppError(
+    "embedder_mismatch",
+    `the published index was built with the embedder "${built}", but "${configured}" is configured: re-run ingestion (npm run ingest)`,
+    503,
+  );
 
 const RRF_K = 60;
 /** Terms rarer than this (BM25 idf) say what a question is about; commoner ones ("Gemeinde") do not. */
@@ -76,11 +80,13 @@ export class HybridRetriever {
     private readonly glossary?: Glossary,
   ) {}
 
+  get embedderId(): string {
+    return this.embeddings.id;
+  }
+
   async retrieve(snapshot: IndexSnapshot, question: string, { municipality, k }: RetrieveOptions): Promise<RetrievalResult> {
     if (snapshot.manifest.embedder !== this.embeddings.id) {
-      throw new EmbedderMismatchError(
-        `the published index was built with the embedder "${snapshot.manifest.embedder}", but "${this.embeddings.id}" is configured: re-run ingestion (npm run ingest)`,
-      );
+      throw embedderMismatch(snapshot.manifest.embedder, this.embeddings.id);
     }
     const { chunks } = snapshot;
     let allow: ((i: number) => boolean) | undefined;

@@ -20,12 +20,16 @@ export interface AppDeps {
   service: AskService;
   index: IndexHolder;
   logger: Logger;
+  /** The configured embedder, to tell in /healthz whether the published index fits it. */
+  embedderId: string;
   /** Requests per minute and client to /api/ask; socket.io has its own per-connection limit. */
   askPerMinute?: number;
 }
 
 export interface App {
   app: Express;
+  /** Problems found at start (endpoint unreachable, index of another embedder), shown on /healthz. */
+  problems: string[];
   http: HttpServer;
   io: Server<ClientToServerEvents, ServerToClientEvents>;
   close(): Promise<void>;
@@ -35,6 +39,7 @@ export interface App {
 export function createApp(deps: AppDeps): App {
   const { config, service, index, logger } = deps;
   const app = express();
+  const problems: string[] = [];
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
   app.use(helmet({ contentSecurityPolicy: { directives: { "script-src": ["'self'"], "connect-src": ["'self'", "ws:", "wss:"] } } }));
@@ -47,8 +52,11 @@ export function createApp(deps: AppDeps): App {
       chunks: snapshot?.manifest.chunks ?? 0,
       documents: snapshot?.manifest.documents ?? 0,
       embedder: snapshot?.manifest.embedder ?? null,
+      // The index must be queried with the embedder that built it.
+      embedderMatches: snapshot ? snapshot.manifest.embedder === deps.embedderId : null,
       answerer: service.modelState,
       municipalities: config.municipalities.map((m) => m.id),
+      problems,
     });
   });
 
@@ -81,6 +89,7 @@ export function createApp(deps: AppDeps): App {
 
   return {
     app,
+    problems,
     http,
     io,
     close: () =>

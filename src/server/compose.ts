@@ -86,8 +86,9 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
 /** Wires the product from its configuration: the one place that knows every part. */
 export async function compose(options: ComposeOptions): Promise<Composed> {
   const { config, dataDir, logger } = options;
-  const { index, service } = await createAnswerStack(options);
+  const { index, service, retriever } = await createAnswerStack(options);
   const app = createApp({
+    embedderId: retriever.embedderId,
     config,
     dataDir,
     publicDir: options.publicDir ?? path.resolve(import.meta.dirname, "../../public"),

@@ -1,6 +1,7 @@
 import { loadConfig, readEnvironment } from "../config/load.js";
 import { compose } from "./compose.js";
 import { createLogger } from "./logger.js";
+import { probeEndpoints } from "./probe.js";
 
 const logger = createLogger();
 
@@ -9,7 +10,11 @@ try {
   const config = await loadConfig(env.dataDir);
   const started = performance.now();
   const app = await compose({ config, dataDir: env.dataDir, logger });
-  if (!app.index.current()) logger.warn({ event: "no_index" }, "no index is published yet: run `npm run ingest`; the server answers 503 until then");
+  const snapshot = app.index.current();
+  if (!snapshot) logger.warn({ event: "no_index" }, "no index is published yet: run `npm run ingest`; the server answers 503 until then");
+  const health = await probeEndpoints(config, snapshot?.manifest.embedder);
+  for (const problem of health) logger.error({ event: "endpoint_problem" }, problem);
+  app.problems.push(...health);
   app.index.watch();
   app.http.listen(env.port, () => {
     logger.info({ event: "listening", port: env.port, ms: Math.round(performance.now() - started) }, `auskunft is serving on http://localhost:${env.port}/`);
