@@ -53,6 +53,7 @@
     .sources { margin: .4rem 0 0; padding-left: 1.25rem; font-size: .9rem; }
     a { color: #003f7d; }
     .error { color: #a00000; }
+    .notice { margin: .2rem 0; font-size: .85rem; color: #4a4a4a; }
     form { display: flex; gap: .5rem; padding: .75rem; border-top: 1px solid #c8d3df; }
     label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
     textarea { flex: 1; min-height: 44px; max-height: 8rem; resize: vertical; padding: .5rem; border: 1px solid #5a5a5a; border-radius: .3rem; }
@@ -170,6 +171,12 @@
       msg.body.lang = answer.language;
       if (["ar", "fa", "he", "ur"].includes(answer.language)) msg.body.dir = "rtl";
       this.renderAnswer(msg, answer);
+      if (answer.notice) {
+        const notice = document.createElement("p");
+        notice.className = "notice";
+        notice.textContent = answer.notice;
+        msg.el.insertBefore(notice, msg.body);
+      }
       this.history.push({ role: "assistant", content: answer.answer });
       this.finish();
       this.announce(`${TEXT.done} ${answer.answer.replace(/\s*\[\d+\]/g, "")}`);
