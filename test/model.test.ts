@@ -100,6 +100,16 @@ describe("answers through an OpenAI-compatible endpoint", () => {
     expect(a.answer).not.toMatch(/\b0 Euro/);
   });
 
+  it("does not send the personal data a citizen typed to the endpoint", async () => {
+    script = correct;
+    await ask({ question: "Ich bin erika@example.org, Telefon 0171 2345678, Lindenweg 12. Was kostet die Hundesteuer für einen zweiten Hund?" });
+    const sent = JSON.stringify(fake.requests);
+    expect(sent).not.toContain("erika@example.org");
+    expect(sent).not.toContain("2345678");
+    expect(sent).not.toContain("Lindenweg 12");
+    expect(sent).toContain("[E-Mail]");
+  });
+
   it("answers in the citizen's language, with the binding note", async () => {
     script = (req) => ({ text: `For a second dog the tax is 120,00 Euro per year (Hundesteuer) [${sourceNumber(req, "120,00 Euro") ?? 1}].` });
     const a = await ask({ question: "How much is the dog tax for a second dog?" });

@@ -6,6 +6,7 @@ import type { Config } from "../config/schema.js";
 import type { AskResponse, Citation } from "../protocol/messages.js";
 import type { RetrievedChunk } from "../retrieval/hybrid.js";
 import { chunkContext } from "../store/records.js";
+import { redact } from "../text/redact.js";
 import type { GenerationInput, Generator } from "./answerer.js";
 import { checkAnswer } from "./checks.js";
 import { isConfident } from "./extractive.js";
@@ -70,8 +71,8 @@ export class ModelGenerator implements Generator {
 
   /** "Und für den zweiten?" after a question on Hundesteuer becomes a question of its own. */
   async standalone(question: string, history: { role: string; content: string }[], signal?: AbortSignal): Promise<string> {
-    const text = history.slice(-6).map((t) => `${t.role === "user" ? "Bürger" : "Assistent"}: ${t.content.slice(0, 600)}`).join("\n");
-    const rewritten = await REWRITE.pipe(this.model).pipe(new StringOutputParser()).invoke({ history: text, question }, signal ? { signal } : {});
+    const text = history.slice(-6).map((t) => `${t.role === "user" ? "Bürger" : "Assistent"}: ${redact(t.content.slice(0, 600))}`).join("\n");
+    const rewritten = await REWRITE.pipe(this.model).pipe(new StringOutputParser()).invoke({ history: text, question: redact(question) }, signal ? { signal } : {});
     return rewritten.trim() || question;
   }
 
@@ -89,7 +90,8 @@ export class ModelGenerator implements Generator {
         language: LANGUAGE_NAMES[language as keyof typeof LANGUAGE_NAMES] ?? language,
         style: input.style === "simple" ? PLAIN : "",
         sources: sources.map((s) => `<quelle nummer="${s.n}" titel="${attr(s.hit.chunk.title)}"${s.hit.chunk.section ? ` abschnitt="${attr(s.hit.chunk.section)}"` : ""}>\n${s.text}\n</quelle>`).join("\n\n"),
-        question,
+        // Personal data the citizen typed does not leave the machine.
+        question: redact(question),
       },
       onToken,
       input.signal,
