@@ -33,8 +33,10 @@ export class Decompounder {
 
   private freq(part: string): number {
     if (part.length < MIN_PART || NOT_PARTS.has(part)) return 0;
-    if (part.length === MIN_PART && !SHORT_PARTS.has(part)) return 0;
-    return this.vocabulary.get(part) ?? 0;
+    const f = this.vocabulary.get(part) ?? 0;
+    // Three-letter parts must be known short nouns, or common in the corpus.
+    if (part.length === MIN_PART && !SHORT_PARTS.has(part) && f < 3) return 0;
+    return f;
   }
 
   private bestSplit(word: string, depth: number): { parts: string[]; score: number } | undefined {
