@@ -99,6 +99,7 @@ export class ModelGenerator implements Generator {
     if (text.includes(NOT_IN_SOURCES) && text.replace(NOT_IN_SOURCES, "").replace(/\W/g, "").length < 40) {
       return { answer: notInSources(municipality), citations: [], grounded: false, language: "de", generator: this.name, revised: true };
     }
+    if (revealsPrompt(text)) throw new ModelError("the answer repeats the system prompt");
     const checked = checkAnswer(text.replace(NOT_IN_SOURCES, ""), sources);
     if (checked.cited.length === 0) throw new ModelError(`the answer cites no given source${checked.removed.length ? ` (${checked.removed.length} sentences failed the checks)` : ""}`);
     const citations: Citation[] = checked.cited.map((n) => {
@@ -143,6 +144,16 @@ export class ModelGenerator implements Generator {
     if (!text.trim()) throw new ModelError("the model sent an empty answer");
     return text;
   }
+}
+
+/** Any eight consecutive words of the rules in an answer mean the model is reciting them. */
+const PROMPT_SHINGLES = new Set(shingles(SYSTEM.replace(/\{\w+\}/g, " ")));
+function shingles(text: string): string[] {
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  return words.slice(0, Math.max(0, words.length - 7)).map((_, i) => words.slice(i, i + 8).join(" "));
+}
+export function revealsPrompt(answer: string): boolean {
+  return shingles(answer).some((s) => PROMPT_SHINGLES.has(s));
 }
 
 function sourceText(h: RetrievedChunk): string {
