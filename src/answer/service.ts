@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.js";
 import { municipalityOf } from "../config/load.js";
 import { indexNotReady, unknownMunicipality } from "../errors.js";
 import type { AskRequest, AskResponse } from "../protocol/messages.js";
-import type { HybridRetriever } from "../retrieval/hybrid.js";
+import type { Retriever } from "../retrieval/pool.js";
 import type { IndexHolder } from "../store/holder.js";
 import type { CircuitBreaker } from "./breaker.js";
 import type { ExtractiveGenerator } from "./extractive.js";
@@ -13,7 +13,7 @@ import type { ModelGenerator } from "./model.js";
 export interface AskServiceDeps {
   config: Config;
   index: IndexHolder;
-  retriever: HybridRetriever;
+  retriever: Retriever;
   extractive: ExtractiveGenerator;
   /** The model answerer, when an endpoint is configured, and its breaker. */
   model?: { generator: ModelGenerator; breaker: CircuitBreaker };

@@ -87,6 +87,8 @@ const Retrieval = z.strictObject({
   feedbackChunks: z.number().int().min(0).max(20).default(3),
   feedbackTerms: z.number().int().min(1).max(50).default(10),
   feedbackWeight: z.number().min(0).max(10).default(0.7),
+  /** Worker threads for retrieval (0: in the server's own thread, right for a small town; 2 on a 2-core machine serving many). */
+  workers: z.number().int().min(0).max(16).default(0),
   /** hnswlib search breadth. */
   efSearch: z.number().int().min(10).max(1000).default(64),
   /** Below this share of the question's key terms found in the sources, the answer is "not in my sources". */

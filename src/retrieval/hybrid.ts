@@ -2,6 +2,7 @@ import type { EmbeddingModel } from "../embeddings/model.js";
 import { AppError } from "../errors.js";
 import type { SynonymTable } from "../text/synonyms.js";
 import type { Glossary } from "../text/glossary.js";
+import type { Retriever } from "./pool.js";
 import type { Chunk } from "../store/records.js";
 import type { IndexSnapshot } from "../store/snapshot.js";
 import type { LexicalHit, QueryGroup } from "../store/lexical.js";
@@ -72,7 +73,7 @@ const PART_WEIGHT = 0.9;
 const FEEDBACK_TERM_WEIGHT = 0.3;
 
 /** Lexical BM25 and HNSW vector search, fused by reciprocal rank, filtered by municipality. */
-export class HybridRetriever {
+export class HybridRetriever implements Retriever {
   constructor(
     private readonly embeddings: EmbeddingModel,
     private readonly synonyms: SynonymTable,

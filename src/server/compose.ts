@@ -9,6 +9,7 @@ import { createChatModel, ModelGenerator } from "../answer/model.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AskService } from "../answer/service.js";
 import { HybridRetriever } from "../retrieval/hybrid.js";
+import { RetrievalPool, type Retriever } from "../retrieval/pool.js";
 import { IndexHolder } from "../store/holder.js";
 import { VersionStore } from "../store/versions.js";
 import { GermanAnalyzer } from "../text/analyzer.js";
@@ -37,20 +38,24 @@ export interface Composed extends App {
 
 export interface AnswerStack {
   index: IndexHolder;
-  retriever: HybridRetriever;
+  retriever: Retriever;
   service: AskService;
+  close(): Promise<void>;
 }
 
 /** Index, retrieval and answering from the configuration: shared by the server and the evaluation. */
 export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir" | "askPerMinute">): Promise<AnswerStack> {
   const { config, dataDir, logger } = options;
+  let pool: RetrievalPool | undefined;
   const index = new IndexHolder(new VersionStore(dataDir, config.keepVersions), { efSearch: config.retrieval.efSearch }, {
     onLoaded: (version, chunks, ms) => logger.info({ event: "index_loaded", version, chunks, ms: Math.round(ms) }),
     onError: (err) => logger.error({ event: "index_load_failed", err }),
+    // Workers load a new version before the server switches to it.
+    beforeSwitch: (dir) => pool?.warm(dir),
   });
-  await index.refresh();
-  const synonyms = new SynonymTable(new GermanAnalyzer(), BUILTIN_SYNONYMS + "\n" + (await readOptional(path.join(dataDir, "synonyms.txt"))));
-  const retriever = new HybridRetriever(options.embeddings ?? createEmbeddings(config.embeddings), synonyms, {
+  const synonyms = BUILTIN_SYNONYMS + "\n" + (await readOptional(path.join(dataDir, "synonyms.txt")));
+  const embeddings = options.embeddings ?? createEmbeddings(config.embeddings);
+  const hybridOptions = {
     candidates: config.retrieval.candidates,
     vectorCandidates: config.retrieval.vectorCandidates,
     lexicalWeight: config.retrieval.lexicalWeight,
@@ -58,7 +63,26 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
     feedbackChunks: config.retrieval.feedbackChunks,
     feedbackTerms: config.retrieval.feedbackTerms,
     feedbackWeight: config.retrieval.feedbackWeight,
-  }, Glossary.load(GLOSSARY_FILE));
+  };
+  let retriever: Retriever;
+  if (config.retrieval.workers > 0 && !options.embeddings) {
+    pool = new RetrievalPool(
+      config.retrieval.workers,
+      {
+        embeddings: config.embeddings,
+        env: { OPENAI_API_KEY: process.env.OPENAI_API_KEY, OPENAI_BASE_URL: process.env.OPENAI_BASE_URL },
+        synonyms,
+        glossaryFile: GLOSSARY_FILE,
+        options: hybridOptions,
+        efSearch: config.retrieval.efSearch,
+      },
+      embeddings.id,
+    );
+    retriever = pool;
+  } else {
+    retriever = new HybridRetriever(embeddings, new SynonymTable(new GermanAnalyzer(), synonyms), hybridOptions, Glossary.load(GLOSSARY_FILE));
+  }
+  await index.refresh();
   const extractive = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage });
   const model =
     config.answer.provider === "openai"
@@ -80,13 +104,14 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
     // The reason only: no question text in the logs.
     onModelFailure: (err) => logger.warn({ event: "model_failed", reason: err.message }),
   });
-  return { index, retriever, service };
+  return { index, retriever, service, close: async () => await pool?.close() };
 }
 
 /** Wires the product from its configuration: the one place that knows every part. */
 export async function compose(options: ComposeOptions): Promise<Composed> {
   const { config, dataDir, logger } = options;
-  const { index, service, retriever } = await createAnswerStack(options);
+  const stack = await createAnswerStack(options);
+  const { index, service, retriever } = stack;
   const app = createApp({
     embedderId: retriever.embedderId,
     config,
@@ -104,6 +129,7 @@ export async function compose(options: ComposeOptions): Promise<Composed> {
     close: async () => {
       index.stop();
       await app.close();
+      await stack.close();
     },
   };
 }

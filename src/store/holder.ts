@@ -3,6 +3,8 @@ import type { VectorIndexOptions } from "./vector.js";
 import type { VersionStore } from "./versions.js";
 
 export interface HolderEvents {
+  /** Called with a new version's folder before requests are switched to it. */
+  beforeSwitch?: (dir: string) => Promise<void> | undefined;
   onLoaded?: (version: string, chunks: number, ms: number) => void;
   onError?: (error: Error) => void;
 }
@@ -54,6 +56,7 @@ export class IndexHolder {
       }
       const started = performance.now();
       const snapshot = await IndexSnapshot.load(this.store.versionDir(version), this.options);
+      await this.events.beforeSwitch?.(snapshot.dir);
       this.snapshot = snapshot;
       this.seenPointer = changedAt;
       this.events.onLoaded?.(version, snapshot.manifest.chunks, performance.now() - started);

@@ -29,6 +29,8 @@ export class IndexSnapshot {
   }
 
   constructor(
+    /** The version folder it was loaded from. */
+    readonly dir: string,
     readonly manifest: IndexManifest,
     readonly chunks: Chunk[],
     readonly lexical: LexicalIndex,
@@ -50,7 +52,7 @@ export class IndexSnapshot {
           `found ${chunks.length} texts, ${lexical.size} lexical and ${vector.size} vector entries`,
       );
     }
-    return new IndexSnapshot(manifest, chunks, lexical, vector, analyzerFor(vocabulary));
+    return new IndexSnapshot(dir, manifest, chunks, lexical, vector, analyzerFor(vocabulary));
   }
 }
 
