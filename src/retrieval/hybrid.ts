@@ -101,7 +101,9 @@ export class HybridRetriever implements Retriever {
     // Names and numbers in Latin script ("Take Off!", "LGBTQIA+", "Jobcenter", "§ 5") pass through as they are.
     const passThrough = /[^\u0000-\u024F\s\p{P}\p{N}\p{S}]/u.test(question) ? (question.match(/[A-Za-zÄÖÜäöüß0-9][\wÄÖÜäöüß+.-]*/g) ?? []) : [];
     const searchText = german.length > 0 || passThrough.length > 0 ? [...german, ...passThrough].join(" ") : question;
-    const keyTerms = this.keyTerms(snapshot, searchText);
+    // Glossary matches of question phrases alone ("can I", "gibt es") leave no word to search with.
+    const translated = this.keyTerms(snapshot, searchText);
+    const keyTerms = translated.length > 0 ? translated : this.keyTerms(snapshot, question);
     const groups: QueryGroup[] = keyTerms.map((t) => ({
       term: t.stem,
       weight: 1,

@@ -65,33 +65,42 @@ export class Glossary {
 
   /** Concepts named in a question, longest matches first, in the languages its script allows. */
   match(question: string, languages: Language[] = candidateLanguages(question)): GlossaryMatch[] {
-    const words = tokens(question);
-    const found = new Map<number, GlossaryMatch>();
+    // Each language the script allows is tried; the one whose glossary covers most words wins
+    // (Russian and Ukrainian share most letters, English and Romanian the alphabet).
+    let best: { matches: GlossaryMatch[]; words: number } = { matches: [], words: 0 };
     for (const lang of languages) {
-      const byFirst = this.index.get(lang);
-      if (!byFirst) continue;
-      const keys = words.map((w) => wordKey(w, lang));
-      const plain = words.map((w) => normalise(w, lang));
-      const used = new Array<boolean>(keys.length).fill(false);
-      // Longest expressions first, so that "Gelber Sack" wins over "Sack".
-      const hits: { start: number; length: number; entry: Entry }[] = [];
-      keys.forEach((k, i) => {
-        for (const entry of byFirst.get(k) ?? []) {
-          const same = (ek: string, j: number) => keys[i + j] === ek && (ek.length >= MIN_KEY || plain[i + j] === entry.words[j]);
-          if (entry.keys.every(same)) hits.push({ start: i, length: entry.keys.length, entry });
-        }
-      });
-      hits.sort((a, b) => b.length - a.length);
-      for (const h of hits) {
-        if (used.slice(h.start, h.start + h.length).some(Boolean) && h.length === 1) continue;
-        for (let j = h.start; j < h.start + h.length; j++) used[j] = true;
-        if (!found.has(h.entry.concept)) {
-          found.set(h.entry.concept, { concept: this.concepts[h.entry.concept]!, language: lang, matched: words.slice(h.start, h.start + h.length).join(" ") });
-        }
-      }
-      if (found.size > 0 && lang !== "de") break;
+      const attempt = this.matchIn(question, lang);
+      if (attempt.words > best.words) best = attempt;
     }
-    return [...found.values()];
+    return best.matches;
+  }
+
+  private matchIn(question: string, lang: Language): { matches: GlossaryMatch[]; words: number } {
+    const byFirst = this.index.get(lang);
+    if (!byFirst) return { matches: [], words: 0 };
+    const words = tokens(question);
+    const keys = words.map((w) => wordKey(w, lang));
+    const plain = words.map((w) => normalise(w, lang));
+    const used = new Array<boolean>(keys.length).fill(false);
+    const hits: { start: number; length: number; exact: boolean; entry: Entry }[] = [];
+    keys.forEach((k, i) => {
+      for (const entry of byFirst.get(k) ?? []) {
+        const same = (ek: string, j: number) => keys[i + j] === ek && (ek.length >= MIN_KEY || plain[i + j] === entry.words[j]);
+        if (entry.keys.every(same)) hits.push({ start: i, length: entry.keys.length, exact: entry.words.every((w, j) => plain[i + j] === w), entry });
+      }
+    });
+    // Longest expressions first ("Gelber Sack" before "Sack"); among equals, the word as written
+    // before a word that only shares its stem ("консультація" is not "консульство").
+    hits.sort((a, b) => b.length - a.length || Number(b.exact) - Number(a.exact));
+    const found = new Map<number, GlossaryMatch>();
+    for (const h of hits) {
+      if (used.slice(h.start, h.start + h.length).some(Boolean)) continue;
+      for (let j = h.start; j < h.start + h.length; j++) used[j] = true;
+      if (!found.has(h.entry.concept)) {
+        found.set(h.entry.concept, { concept: this.concepts[h.entry.concept]!, language: lang, matched: words.slice(h.start, h.start + h.length).join(" ") });
+      }
+    }
+    return { matches: [...found.values()], words: used.filter(Boolean).length };
   }
 
   /**
