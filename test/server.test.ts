@@ -156,3 +156,17 @@ describe("chat server on the demo town", () => {
     expect(widget.headers.get("content-type")).toContain("javascript");
   });
 });
+
+describe("plain language offline", () => {
+  it("re-answers in shorter sentences with the same figures and citations, labelled as simplified", async () => {
+    const question = "Was kostet die Hundesteuer für einen zweiten Hund?";
+    const standard = await (await fetch(`${base}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question }) })).json() as AskResponse;
+    const simple = await (await fetch(`${base}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question, style: "simple" }) })).json() as AskResponse;
+    expect(simple.answer).toContain("Automatisch vereinfacht");
+    expect(simple.citations).toEqual(standard.citations);
+    for (const figure of standard.answer.match(/\d[\d.,]*\d|\[\d+\]|§ \d+/g) ?? []) expect(simple.answer).toContain(figure);
+    const { readability } = await import("../src/text/readability.js");
+    expect(readability(simple.answer).asl).toBeLessThan(readability(standard.answer).asl);
+    expect(readability(simple.answer).amstad).toBeGreaterThan(readability(standard.answer).amstad);
+  });
+});

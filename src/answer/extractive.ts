@@ -3,6 +3,7 @@ import { isCovered, type KeyTerm, type RetrievalResult, type RetrievedChunk } fr
 import type { GermanAnalyzer } from "../text/analyzer.js";
 import { splitSentences } from "../text/sentences.js";
 import { notInSources } from "./fallback.js";
+import { simplifyQuote, SIMPLIFIED_LABEL } from "./simplify.js";
 import type { GenerationInput, Generator } from "./answerer.js";
 
 export interface ExtractiveOptions {
@@ -52,7 +53,7 @@ export class ExtractiveGenerator implements Generator {
     return response;
   }
 
-  compose({ municipality, retrieval, analyzer, question }: GenerationInput): AskResponse {
+  compose({ municipality, retrieval, analyzer, question, style }: GenerationInput): AskResponse {
     const ungrounded: AskResponse = { answer: notInSources(municipality), citations: [], grounded: false, language: "de", generator: this.name };
     if (!isConfident(retrieval, this.options.minCoverage)) return ungrounded;
 
@@ -74,9 +75,10 @@ export class ExtractiveGenerator implements Generator {
         quote: quote.length > 300 ? `${quote.slice(0, 297)}…` : quote,
       });
       const where = chunk.section ? `${chunk.title}, ${chunk.section}` : chunk.title;
-      paragraphs.push(`${where}: ${quote} [${n}]`);
+      paragraphs.push(style === "simple" ? `${where}:\n${simplifyQuote(quote)} [${n}]` : `${where}: ${quote} [${n}]`);
     }
-    const answer = `Das steht in den Quellen der ${municipality.name}:\n\n${paragraphs.join("\n\n")}`;
+    const intro = style === "simple" ? `${SIMPLIFIED_LABEL}\n\nDas steht in den Quellen der ${municipality.name}:` : `Das steht in den Quellen der ${municipality.name}:`;
+    const answer = `${intro}\n\n${paragraphs.join("\n\n")}`;
     return { answer, citations, grounded: true, language: "de", generator: this.name };
   }
 

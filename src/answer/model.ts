@@ -7,6 +7,8 @@ import type { AskResponse, Citation } from "../protocol/messages.js";
 import type { RetrievedChunk } from "../retrieval/hybrid.js";
 import { chunkContext } from "../store/records.js";
 import { redact } from "../text/redact.js";
+import { readability } from "../text/readability.js";
+import { simplifyQuote, SIMPLIFIED_LABEL } from "./simplify.js";
 import type { GenerationInput, Generator } from "./answerer.js";
 import { checkAnswer } from "./checks.js";
 import { isConfident } from "./extractive.js";
@@ -109,13 +111,19 @@ export class ModelGenerator implements Generator {
     // A model that answered in another language than asked: say so in the citizen's language.
     const actual = detectLanguage(checked.text.replace(/\[\d+\]/g, ""));
     const note = actual !== language ? noteFor(OFFLINE_NOTE, language) : noteFor(BINDING_NOTE, language);
+    let body = checked.text;
+    if (input.style === "simple") {
+      // A model that still writes long sentences gets them cut; either way the answer is labelled.
+      if (readability(body).asl > 15) body = simplifyQuote(body);
+      body = `${SIMPLIFIED_LABEL}\n\n${body}`;
+    }
     return {
-      answer: note ? `${checked.text}\n\n${note}` : checked.text,
+      answer: note ? `${body}\n\n${note}` : body,
       citations,
       grounded: true,
       language: actual,
       generator: this.name,
-      ...(checked.removed.length > 0 || note ? { revised: true } : {}),
+      ...(checked.removed.length > 0 || note || input.style === "simple" ? { revised: true } : {}),
     };
   }
 
