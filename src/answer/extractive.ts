@@ -3,7 +3,7 @@ import { isCovered, type KeyTerm, type RetrievalResult, type RetrievedChunk } fr
 import type { GermanAnalyzer } from "../text/analyzer.js";
 import { splitSentences } from "../text/sentences.js";
 import { notInSources } from "./fallback.js";
-import { simplifyQuote, SIMPLIFIED_LABEL } from "./simplify.js";
+import { simplifyQuote, SIMPLIFIED_LABEL, type PlainWords } from "./simplify.js";
 import type { GenerationInput, Generator } from "./answerer.js";
 
 export interface ExtractiveOptions {
@@ -13,6 +13,8 @@ export interface ExtractiveOptions {
   mainChars?: number;
   extraChars?: number;
   maxPassages?: number;
+  /** Explanations of hard words for plain-language answers. */
+  plainWords?: PlainWords;
 }
 
 interface Sentence {
@@ -75,7 +77,7 @@ export class ExtractiveGenerator implements Generator {
         quote: quote.length > 300 ? `${quote.slice(0, 297)}…` : quote,
       });
       const where = chunk.section ? `${chunk.title}, ${chunk.section}` : chunk.title;
-      paragraphs.push(style === "simple" ? `${where}:\n${simplifyQuote(quote)} [${n}]` : `${where}: ${quote} [${n}]`);
+      paragraphs.push(style === "simple" ? `${where}:\n${simplifyQuote(quote, this.options.plainWords)} [${n}]` : `${where}: ${quote} [${n}]`);
     }
     const intro = style === "simple" ? `${SIMPLIFIED_LABEL}\n\nDas steht in den Quellen der ${municipality.name}:` : `Das steht in den Quellen der ${municipality.name}:`;
     const answer = `${intro}\n\n${paragraphs.join("\n\n")}`;

@@ -8,7 +8,7 @@ import type { RetrievedChunk } from "../retrieval/hybrid.js";
 import { chunkContext } from "../store/records.js";
 import { redact } from "../text/redact.js";
 import { readability } from "../text/readability.js";
-import { simplifyQuote, SIMPLIFIED_LABEL } from "./simplify.js";
+import { simplifyQuote, SIMPLIFIED_LABEL, type PlainWords } from "./simplify.js";
 import type { GenerationInput, Generator } from "./answerer.js";
 import { checkAnswer } from "./checks.js";
 import { isConfident } from "./extractive.js";
@@ -51,6 +51,8 @@ export interface ModelOptions {
   /** Sources given to the model. */
   maxSources?: number;
   minCoverage: number;
+  /** Explanations of hard German words for plain-language answers. */
+  plainWords?: PlainWords;
   /** A stream that is silent this long is given up. */
   idleTimeoutMs?: number;
 }
@@ -114,7 +116,7 @@ export class ModelGenerator implements Generator {
     let body = checked.text;
     if (input.style === "simple") {
       // A model that still writes long sentences gets them cut; either way the answer is labelled.
-      if (readability(body).asl > 15) body = simplifyQuote(body);
+      if (readability(body).asl > 15) body = simplifyQuote(body, language === "de" ? this.options.plainWords : undefined);
       body = `${SIMPLIFIED_LABEL}\n\n${body}`;
     }
     return {

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /**
  * Offline plain-language rendering of quoted source text: one statement per line, enumerations
  * as a list, Absatz numbers and abbreviations written out. Every figure and citation stays: the
@@ -22,7 +24,42 @@ const ABBREVIATIONS: [RegExp, string][] = [
 
 export const SIMPLIFIED_LABEL = "Automatisch vereinfacht. Maßgeblich ist der Wortlaut der Quellen.";
 
-export function simplifyQuote(text: string): string {
+/** Hard administrative words and their plain explanation (data/glossary/plain-german.tsv). */
+export class PlainWords {
+  private readonly entries: { re: RegExp; explanation: string }[];
+
+  constructor(tsv: string) {
+    this.entries = tsv
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split("\t"))
+      .filter((c): c is [string, string] => c.length >= 2 && !!c[0]!.trim() && !!c[1]!.trim())
+      .map(([term, explanation]) => ({ re: new RegExp(`(?<![\\p{L}-])(${escape(term.trim())}\\p{L}{0,2})(?![\\p{L}-])`, "iu"), explanation: explanation.trim() }))
+      // Longer terms first: "Steuerbescheid" before "Bescheid".
+      .sort((a, b) => b.re.source.length - a.re.source.length);
+  }
+
+  static load(file: string): PlainWords {
+    return new PlainWords(readFileSync(file, "utf8"));
+  }
+
+  /** Explains each hard word once, at its first use, in brackets behind it. */
+  explain(text: string): string {
+    const taken: { from: number; to: number; explanation: string }[] = [];
+    for (const { re, explanation } of this.entries) {
+      const m = re.exec(text);
+      if (!m || taken.some((t) => t.explanation === explanation || (m.index < t.to && m.index + m[0].length > t.from))) continue;
+      taken.push({ from: m.index, to: m.index + m[0].length, explanation });
+    }
+    let out = text;
+    for (const t of taken.sort((a, b) => b.to - a.to)) out = `${out.slice(0, t.to)} (${t.explanation})${out.slice(t.to)}`;
+    return out;
+  }
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+export function simplifyQuote(text: string, plain?: PlainWords): string {
   let t = text;
   for (const [re, full] of ABBREVIATIONS) t = t.replace(re, full);
   t = t.replace(/(^|\s)\(\d+[a-z]?\)\s/g, "$1");
@@ -38,5 +75,6 @@ export function simplifyQuote(text: string): string {
     const sentence = part.trim();
     if (sentence) lines.push(`${sentence[0]!.toUpperCase()}${sentence.slice(1)}${/[.!?:]$/.test(sentence) ? "" : "."}`);
   }
-  return lines.join("\n");
+  const simple = lines.join("\n");
+  return plain ? plain.explain(simple) : simple;
 }

@@ -6,6 +6,7 @@ import { createEmbeddings, type EmbeddingModel } from "../embeddings/index.js";
 import { ExtractiveGenerator } from "../answer/extractive.js";
 import { CircuitBreaker } from "../answer/breaker.js";
 import { createChatModel, ModelGenerator } from "../answer/model.js";
+import { PlainWords } from "../answer/simplify.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AskService } from "../answer/service.js";
 import { HybridRetriever } from "../retrieval/hybrid.js";
@@ -18,6 +19,8 @@ import { Glossary } from "../text/glossary.js";
 
 /** The project's multilingual glossary of administrative terms (shipped with the code, not per town). */
 export const GLOSSARY_FILE = path.resolve(import.meta.dirname, "../../data/glossary/terms.tsv");
+/** Hard administrative words with plain explanations, for "simpler" answers. */
+export const PLAIN_WORDS_FILE = path.resolve(import.meta.dirname, "../../data/glossary/plain-german.tsv");
 import { createApp, type App } from "./app.js";
 
 export interface ComposeOptions {
@@ -83,7 +86,8 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
     retriever = new HybridRetriever(embeddings, new SynonymTable(new GermanAnalyzer(), synonyms), hybridOptions, Glossary.load(GLOSSARY_FILE));
   }
   await index.refresh();
-  const extractive = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage });
+  const plainWords = PlainWords.load(PLAIN_WORDS_FILE);
+  const extractive = new ExtractiveGenerator({ minCoverage: config.retrieval.minCoverage, plainWords });
   const model =
     config.answer.provider === "openai"
       ? {
@@ -91,6 +95,7 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
             name: config.answer.model ?? "model",
             minCoverage: config.retrieval.minCoverage,
             idleTimeoutMs: config.answer.idleTimeoutMs,
+            plainWords,
           }),
           breaker: new CircuitBreaker(config.answer.breakerFailures, config.answer.breakerOpenMs),
         }
