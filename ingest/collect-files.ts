@@ -56,7 +56,8 @@ async function extractFile(data: Buffer, file: string, docId: string, baseUrl: s
   const text = decodeBody(data, "text/plain; charset=utf-8");
   if (ext === ".txt") return { doc: extractPlainText(text, path.basename(file, ext)), url, paged: false };
   const md = extractMarkdown(text, path.basename(file, ext));
-  return { doc: md, url: md.frontMatter.url ?? url, paged: false };
+  const fromFrontMatter = md.frontMatter.url && /^https?:\/\//i.test(md.frontMatter.url) ? md.frontMatter.url : undefined;
+  return { doc: md, url: fromFrontMatter ?? url, paged: false };
 }
 
 /** Plain text: paragraphs at blank lines; a line that starts with § is a heading. */

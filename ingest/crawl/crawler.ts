@@ -144,7 +144,14 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
     }
   };
 
-  for (const u of options.startUrls) enqueue(u);
+  const enqueueSafely = (u: string) => {
+    try {
+      enqueue(u);
+    } catch {
+      fail({ url: u, reason: "not a valid URL", temporary: false });
+    }
+  };
+  for (const u of options.startUrls) enqueueSafely(u);
   const sitemapUrls = [...options.sitemaps];
   for (const start of options.startUrls) {
     const robots = await robotsFor(normaliseUrl(rewrite(start)) ?? start);
@@ -156,7 +163,7 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
     (url, reason) => fail({ url, reason, temporary: true }),
     rewrite,
   );
-  for (const e of entries) enqueue(e.url);
+  for (const e of entries) enqueueSafely(e.url);
 
   const limit = pLimit(options.concurrency);
   let done = 0;

@@ -5,7 +5,7 @@ import { cleanText, findValidFrom, looksLikeStatute, type Block, type ExtractedD
 export interface HtmlExtractOptions {
   /** Selectors of the main content, tried in order. */
   mainSelectors?: string[];
-  /** Selectors removed before reading: navigation, banners, footers. */
+  /** Selectors removed before reading, in addition to the defaults (navigation, banners, footers). */
   removeSelectors?: string[];
 }
 
@@ -37,7 +37,8 @@ export function extractHtml(html: string, baseUrl: string, options: HtmlExtractO
   const canonical = canonicalHref ? safeUrl(canonicalHref, baseUrl) : undefined;
   const pageTitle = cleanText($("title").first().text()).replace(/\s+[–|-]\s+[^–|-]+$/, "");
 
-  $((options.removeSelectors ?? DEFAULT_REMOVE).join(",")).remove();
+  // A site's own selectors come on top of the defaults, never instead of them.
+  $([...DEFAULT_REMOVE, ...(options.removeSelectors ?? [])].join(",")).remove();
   const root = (options.mainSelectors ?? DEFAULT_MAIN).map((s) => $(s).first()).find((el) => el.length > 0) ?? $.root();
 
   const blocks: Block[] = [];

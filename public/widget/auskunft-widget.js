@@ -23,6 +23,7 @@
     done: "Antwort:",
     sources: "Quellen",
     ai: "KI-generiert",
+    quotes: "Auszüge aus den Quellen",
     failed: "Die Antwort konnte nicht geladen werden. Bitte versuchen Sie es noch einmal.",
     you: "Sie",
     assistant: "Assistent",
@@ -61,6 +62,16 @@
     .send[disabled] { background: #5a5a5a; cursor: wait; }
     .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   `;
+
+  /** A citation link only ever leads to http(s): a source cannot smuggle in a javascript: URL. */
+  const safeHref = (url) => {
+    try {
+      const u = new URL(url, origin);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
 
   class AuskunftChat extends HTMLElement {
     connectedCallback() {
@@ -130,6 +141,9 @@
           this.socket.on("answer:token", (t) => this.onToken(t));
           this.socket.on("answer:done", (a) => this.onDone(a));
           this.socket.on("answer:error", (e) => this.onError(e));
+          // A lost connection must not leave an answer spinning forever.
+          this.socket.on("disconnect", () => this.pending && this.onError({ message: TEXT.failed }));
+          this.socket.on("connect_error", () => this.pending && this.onError({ message: TEXT.failed }));
           resolve(this.socket);
         };
         tag.onerror = () => {
@@ -204,17 +218,21 @@
       for (const part of answer.answer.split(/(\[\d+\])/)) {
         const n = /^\[(\d+)\]$/.exec(part)?.[1];
         const c = n && byNumber.get(Number(n));
-        if (c) {
+        const href = c && safeHref(c.url);
+        if (href) {
           const a = document.createElement("a");
-          a.href = new URL(c.url, origin).toString();
+          a.href = href;
           a.textContent = `[${n}]`;
           a.setAttribute("aria-label", `${TEXT.sources} ${n}: ${c.title}`);
           msg.body.append(a);
         } else msg.body.append(part);
       }
+      // Quotes from the sources are labelled as such; text a model wrote as AI-generated.
       const badge = document.createElement("span");
       badge.className = "badge";
-      badge.textContent = TEXT.ai;
+      badge.textContent = answer.generator === "extractive" ? TEXT.quotes : TEXT.ai;
+      msg.body.dataset.aiGenerated = String(answer.generator !== "extractive");
+      msg.body.dataset.generator = answer.generator;
       msg.who.append(badge);
       if (answer.citations.length === 0) return;
       const list = document.createElement("ol");
@@ -223,10 +241,14 @@
       for (const c of answer.citations) {
         const li = document.createElement("li");
         li.value = c.n;
-        const a = document.createElement("a");
-        a.href = new URL(c.url, origin).toString();
-        a.textContent = c.section ? `${c.title}, ${c.section}` : c.title;
-        li.append(a);
+        const label = c.section ? `${c.title}, ${c.section}` : c.title;
+        const href = safeHref(c.url);
+        if (href) {
+          const a = document.createElement("a");
+          a.href = href;
+          a.textContent = label;
+          li.append(a);
+        } else li.append(label);
         list.append(li);
       }
       msg.el.append(list);

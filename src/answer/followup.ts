@@ -8,5 +8,5 @@ export function offlineStandalone(question: string, history: { role: string; con
   const previous = [...history].reverse().find((t) => t.role === "user")?.content;
   if (!previous) return question;
   const words = question.trim().split(/\s+/).length;
-  return words <= 5 || FOLLOW_UP.test(question.trim()) ? `${previous} ${question}` : question;
+  return words <= 5 || FOLLOW_UP.test(question.trim()) ? `${previous.slice(0, 500)} ${question}` : question;
 }

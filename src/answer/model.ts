@@ -17,6 +17,13 @@ import { BINDING_NOTE, detectLanguage, LANGUAGE_NAMES, noteFor, OFFLINE_NOTE } f
 
 export class ModelError extends Error {
   readonly code = "model_failed";
+  /** The endpoint itself failed (down, slow, broken stream), as opposed to an answer that failed the checks. */
+  readonly transport: boolean;
+
+  constructor(message: string, options: { cause?: unknown; transport?: boolean } = {}) {
+    super(message, options);
+    this.transport = options.transport ?? false;
+  }
 }
 
 /** The model found nothing in the sources; the service answers with the contact route. */
@@ -88,6 +95,8 @@ export class ModelGenerator implements Generator {
     }
     const hits = retrieval.hits.slice(0, this.options.maxSources ?? 5);
     const sources = hits.map((h, i) => ({ n: i + 1, hit: h, text: sourceText(h) }));
+    // Sentences reach the citizen only once they pass the checks: nothing invented or recited is ever shown.
+    const gate = new SentenceGate(sources, onToken);
     const text = await this.stream(
       {
         town: municipality.name,
@@ -97,9 +106,10 @@ export class ModelGenerator implements Generator {
         // Personal data the citizen typed does not leave the machine.
         question: redact(question),
       },
-      onToken,
+      (t) => gate.push(t),
       input.signal,
     );
+    gate.flush();
     if (text.includes(NOT_IN_SOURCES) && text.replace(NOT_IN_SOURCES, "").replace(/\W/g, "").length < 40) {
       return { answer: notInSources(municipality), citations: [], grounded: false, language: "de", generator: this.name, revised: true };
     }
@@ -136,7 +146,7 @@ export class ModelGenerator implements Generator {
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(new ModelError("the model stopped sending")), this.options.idleTimeoutMs ?? 15_000);
+      timer = setTimeout(() => idle.abort(new ModelError("the model stopped sending", { transport: true })), this.options.idleTimeoutMs ?? 15_000);
     };
     let text = "";
     try {
@@ -147,12 +157,49 @@ export class ModelGenerator implements Generator {
         if (piece) onToken(piece);
       }
     } catch (error) {
-      throw new ModelError(`the model endpoint failed: ${idle.signal.aborted ? "it stopped sending" : (error as Error).message}`, { cause: error });
+      throw new ModelError(`the model endpoint failed: ${idle.signal.aborted ? "it stopped sending" : (error as Error).message}`, { cause: error, transport: true });
     } finally {
       clearTimeout(timer);
     }
-    if (!text.trim()) throw new ModelError("the model sent an empty answer");
+    if (!text.trim()) throw new ModelError("the model sent an empty answer", { transport: true });
     return text;
+  }
+}
+
+/**
+ * Holds streamed text back until a sentence is complete, then lets it through only if it passes
+ * the checks and does not recite the rules. The final answer is checked again as a whole.
+ */
+class SentenceGate {
+  private buffer = "";
+  private stopped = false;
+
+  constructor(
+    private readonly sources: { n: number; text: string }[],
+    private readonly emit: (text: string) => void,
+  ) {}
+
+  push(text: string): void {
+    if (this.stopped) return;
+    this.buffer += text;
+    const m = /^([\s\S]*?[.!?](?:\s*\[\d+\])*\.?)(\s+)(?=\S)/.exec(this.buffer);
+    if (!m) return;
+    const sentence = m[1]!;
+    this.buffer = this.buffer.slice(m[0].length);
+    if (sentence.includes(NOT_IN_SOURCES) || revealsPrompt(sentence) || checkAnswer(sentence, this.sources).removed.length > 0) {
+      // Once a sentence fails, the rest waits for the final, checked answer.
+      this.stopped = true;
+      return;
+    }
+    this.emit(sentence + m[2]!);
+    this.push("");
+  }
+
+  /** The last sentence, when the stream ended well. */
+  flush(): void {
+    const rest = this.buffer.trim();
+    this.buffer = "";
+    if (!this.stopped && rest && !rest.includes(NOT_IN_SOURCES) && !revealsPrompt(rest) && checkAnswer(rest, this.sources).removed.length === 0) this.emit(rest);
   }
 }
 

@@ -8,7 +8,7 @@ import type { CircuitBreaker } from "./breaker.js";
 import type { ExtractiveGenerator } from "./extractive.js";
 import { offlineStandalone } from "./followup.js";
 import { detectLanguage, FALLBACK_NOTICE, noteFor, OFFLINE_NOTE } from "./language.js";
-import type { ModelGenerator } from "./model.js";
+import { ModelError, type ModelGenerator } from "./model.js";
 
 export interface AskServiceDeps {
   config: Config;
@@ -25,10 +25,11 @@ export class AskService {
   constructor(private readonly deps: AskServiceDeps) {}
 
   /** "ok", or "degraded" while the model endpoint's breaker is open. */
-  get modelState(): { provider: string; state: "ok" | "degraded" | "offline"; retryInSeconds?: number } {
+  get modelState(): { provider: "local" | "openai"; model: string; state: "ok" | "degraded" | "offline"; retryInSeconds?: number } {
     const m = this.deps.model;
-    if (!m) return { provider: "local", state: "offline" };
-    return m.breaker.open ? { provider: m.generator.name, state: "degraded", retryInSeconds: m.breaker.retryInSeconds } : { provider: m.generator.name, state: "ok" };
+    if (!m) return { provider: "local", model: "extractive", state: "offline" };
+    const base = { provider: "openai" as const, model: m.generator.name };
+    return m.breaker.open ? { ...base, state: "degraded", retryInSeconds: m.breaker.retryInSeconds } : { ...base, state: "ok" };
   }
 
   async ask(request: AskRequest, onToken: (text: string) => void = () => {}, signal?: AbortSignal): Promise<AskResponse> {
@@ -66,11 +67,13 @@ export class AskService {
           streamed = true;
           onToken(t);
         });
-        model.breaker.success();
+        // Only an answer the endpoint actually wrote shows that it works.
+        if (answer.generator === model.generator.name && answer.grounded) model.breaker.success();
         return answer;
       } catch (error) {
         if (signal?.aborted) throw error;
-        model.breaker.failure();
+        // An answer that failed the checks says nothing about the endpoint's health.
+        if (error instanceof ModelError && error.transport) model.breaker.failure();
         this.deps.onModelFailure?.(error as Error);
         const offline = this.offline(extractive.compose(input), language);
         return { ...offline, notice: FALLBACK_NOTICE, ...(streamed ? { revised: true } : {}) };

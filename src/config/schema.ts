@@ -124,8 +124,10 @@ const Answer = z.strictObject({
 });
 
 const Server = z.strictObject({
-  /** Questions per minute one client may ask over HTTP (socket.io: one at a time per connection). */
+  /** Questions per minute one client (HTTP) or one connection (socket.io) may ask. */
   askPerMinute: z.number().int().min(1).max(100_000).default(30),
+  /** Origins of the town websites that embed the widget (e.g. "https://www.waechtersbach.de"). */
+  allowedOrigins: z.array(z.url()).default([]),
 });
 
 export const Config = z.strictObject({

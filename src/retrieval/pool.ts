@@ -23,7 +23,7 @@ export interface WorkerRequest {
 
 export type WorkerReply =
   | { id: number; ok: true; result?: Omit<RetrievalResult, "hits"> & { hits: { index: number; score: number }[] } }
-  | { id: number; ok: false; error: { message: string; code?: string | undefined; status?: number | undefined } };
+  | { id: number; ok: false; error: { message: string; code?: string | undefined; status?: number | undefined; detail?: string } };
 
 /** What the answer service needs of retrieval: the in-process retriever and the worker pool both offer it. */
 export interface Retriever {
@@ -35,34 +35,27 @@ export interface Retriever {
  * Retrieval in worker threads, one per core: each holds the published index; a question goes to the
  * worker with the fewest in flight. The results are mapped back to the main thread's chunks.
  */
+type Slot = { worker: Worker; pending: Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }> };
+
 export class RetrievalPool implements Retriever {
-  private readonly workers: { worker: Worker; pending: Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }> }[] = [];
+  private readonly workers: Slot[] = [];
   private nextId = 1;
+  private closed = false;
 
   constructor(
     size: number,
-    setup: WorkerSetup,
+    private readonly setup: WorkerSetup,
     readonly embedderId: string,
+    private readonly timeoutMs = 10_000,
   ) {
-    for (let i = 0; i < size; i++) {
-      // The worker is TypeScript: worker-boot.mjs loads it through tsx, as the server itself runs.
-      const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: setup });
-      const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
-      worker.on("message", (reply: WorkerReply) => {
-        pending.get(reply.id)?.resolve(reply);
-        pending.delete(reply.id);
-      });
-      worker.on("error", (error) => {
-        for (const p of pending.values()) p.reject(error);
-        pending.clear();
-      });
-      this.workers.push({ worker, pending });
-    }
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
-  /** Loads a version in every worker ahead of the first question. */
+  /** Loads a version in every worker ahead of the first question; fails if a worker cannot load it. */
   async warm(dir: string): Promise<void> {
-    await Promise.all(this.workers.map((w) => this.send(w, { id: this.nextId++, dir, k: 0 })));
+    const replies = await Promise.all(this.workers.map((w) => this.send(w, { id: this.nextId++, dir, k: 0 }, 120_000)));
+    const failed = replies.find((r) => !r.ok);
+    if (failed && !failed.ok) throw new Error(`a retrieval worker could not load ${dir}: ${failed.error.detail ?? failed.error.message}`);
   }
 
   async retrieve(snapshot: IndexSnapshot, question: string, options: RetrieveOptions): Promise<RetrievalResult> {
@@ -74,18 +67,59 @@ export class RetrievalPool implements Retriever {
       ...(options.municipality ? { municipality: options.municipality } : {}),
       k: options.k,
     });
-    if (!reply.ok) throw new AppError(reply.error.code ?? "retrieval_failed", reply.error.message, reply.error.status ?? 500);
+    if (!reply.ok) {
+      if (reply.error.code) throw new AppError(reply.error.code, reply.error.message, reply.error.status ?? 500);
+      throw new Error(`retrieval worker: ${reply.error.detail ?? reply.error.message}`);
+    }
     const r = reply.result!;
     return { ...r, hits: r.hits.map((h) => ({ chunk: snapshot.chunks[h.index]!, index: h.index, score: h.score })) };
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.workers) for (const p of w.pending.values()) p.reject(new Error("the retrieval pool was closed"));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 
-  private send(w: (typeof this.workers)[number], req: WorkerRequest): Promise<WorkerReply> {
+  /** A worker, replaced by a new one when it dies; its questions in flight fail instead of hanging. */
+  private spawn(): Slot {
+    // The worker is TypeScript: worker-boot.mjs loads it through tsx, as the server itself runs.
+    const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: this.setup });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on("message", (reply: WorkerReply) => {
+      slot.pending.get(reply.id)?.resolve(reply);
+      slot.pending.delete(reply.id);
+    });
+    const fail = (error: Error) => {
+      for (const p of slot.pending.values()) p.reject(error);
+      slot.pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => {
+      fail(new Error(`a retrieval worker stopped (exit code ${code})`));
+      if (this.closed) return;
+      const i = this.workers.indexOf(slot);
+      if (i >= 0) this.workers[i] = this.spawn();
+    });
+    return slot;
+  }
+
+  private send(w: Slot, req: WorkerRequest, timeoutMs = this.timeoutMs): Promise<WorkerReply> {
     return new Promise((resolve, reject) => {
-      w.pending.set(req.id, { resolve, reject });
+      const timer = setTimeout(() => {
+        w.pending.delete(req.id);
+        reject(new Error(`a retrieval worker did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      w.pending.set(req.id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       w.worker.postMessage(req);
     });
   }

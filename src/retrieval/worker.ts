@@ -10,6 +10,7 @@ import { GermanAnalyzer } from "../text/analyzer.js";
 import { Glossary } from "../text/glossary.js";
 import { SynonymTable } from "../text/synonyms.js";
 import { HybridRetriever } from "./hybrid.js";
+import { AppError } from "../errors.js";
 import type { WorkerReply, WorkerRequest, WorkerSetup } from "./pool.js";
 
 const setup = workerData as WorkerSetup;
@@ -20,11 +21,17 @@ const retriever = new HybridRetriever(
   Glossary.load(setup.glossaryFile),
 );
 let loaded: { dir: string; snapshot: Promise<IndexSnapshot> } | undefined;
+let previous: { dir: string; snapshot: Promise<IndexSnapshot> } | undefined;
 
 parentPort!.on("message", async (req: WorkerRequest) => {
   try {
-    if (loaded?.dir !== req.dir) loaded = { dir: req.dir, snapshot: IndexSnapshot.load(req.dir, { efSearch: setup.efSearch }) };
-    const snapshot = await loaded.snapshot;
+    // The published and the one before: requests that began before a switch still find theirs.
+    let entry = loaded?.dir === req.dir ? loaded : previous?.dir === req.dir ? previous : undefined;
+    if (!entry) {
+      previous = loaded;
+      entry = loaded = { dir: req.dir, snapshot: IndexSnapshot.load(req.dir, { efSearch: setup.efSearch }) };
+    }
+    const snapshot = await entry.snapshot;
     if (req.question === undefined) return parentPort!.postMessage({ id: req.id, ok: true } satisfies WorkerReply);
     const r = await retriever.retrieve(snapshot, req.question, { ...(req.municipality ? { municipality: req.municipality } : {}), k: req.k });
     const reply: WorkerReply = {
@@ -34,7 +41,15 @@ parentPort!.on("message", async (req: WorkerRequest) => {
     };
     parentPort!.postMessage(reply);
   } catch (error) {
-    const e = error as Error & { code?: string; status?: number };
-    parentPort!.postMessage({ id: req.id, ok: false, error: { message: e.message, code: e.code, status: e.status } } satisfies WorkerReply);
+    // A version that failed to load is tried again next time, not kept failing.
+    if (loaded?.dir === req.dir) loaded = undefined;
+    // Only the product's own errors reach a citizen; anything else is an internal error.
+    const known = error instanceof AppError;
+    const e = error as Error;
+    parentPort!.postMessage({
+      id: req.id,
+      ok: false,
+      error: known ? { message: e.message, code: (error as AppError).code, status: (error as AppError).status } : { message: "retrieval failed", detail: e.message },
+    } satisfies WorkerReply);
   }
 });

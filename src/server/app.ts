@@ -22,7 +22,7 @@ export interface AppDeps {
   logger: Logger;
   /** The configured embedder, to tell in /healthz whether the published index fits it. */
   embedderId: string;
-  /** Requests per minute and client to /api/ask; socket.io has its own per-connection limit. */
+  /** Questions per minute and client over HTTP, and per connection over socket.io. */
   askPerMinute?: number;
 }
 
@@ -42,7 +42,13 @@ export function createApp(deps: AppDeps): App {
   const problems: string[] = [];
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
-  app.use(helmet({ contentSecurityPolicy: { directives: { "script-src": ["'self'"], "connect-src": ["'self'", "ws:", "wss:"] } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { "script-src": ["'self'"], "connect-src": ["'self'", "ws:", "wss:"] } },
+      // The widget script is loaded by the towns' own websites.
+      crossOriginResourcePolicy: { policy: "cross-origin" },
+    }),
+  );
 
   app.get("/healthz", (_req, res) => {
     const snapshot = index.current();
@@ -84,8 +90,12 @@ export function createApp(deps: AppDeps): App {
   app.use(errorHandler(logger));
 
   const http = createServer(app);
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { maxHttpBufferSize: 64 * 1024, serveClient: true });
-  attachSocketHandlers(io, service, logger);
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
+    maxHttpBufferSize: 64 * 1024,
+    serveClient: true,
+    ...(config.server.allowedOrigins.length ? { cors: { origin: config.server.allowedOrigins } } : {}),
+  });
+  attachSocketHandlers(io, service, logger, deps.askPerMinute ?? 30);
 
   return {
     app,

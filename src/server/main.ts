@@ -16,6 +16,10 @@ try {
   for (const problem of health) logger.error({ event: "endpoint_problem" }, problem);
   app.problems.push(...health);
   app.index.watch();
+  app.http.once("error", (error: NodeJS.ErrnoException) => {
+    logger.fatal({ event: "listen_failed" }, error.code === "EADDRINUSE" ? `port ${env.port} is already in use: set PORT to a free port` : error.message);
+    process.exit(1);
+  });
   app.http.listen(env.port, () => {
     logger.info({ event: "listening", port: env.port, ms: Math.round(performance.now() - started) }, `auskunft is serving on http://localhost:${env.port}/`);
   });

@@ -5,9 +5,10 @@ import type { AskService } from "../answer/service.js";
 import { toErrorBody } from "./errors.js";
 
 /** socket.io: `ask` in; `answer:token`*, then `answer:done` or `answer:error` out. One question at a time per connection. */
-export function attachSocketHandlers(io: Server<ClientToServerEvents, ServerToClientEvents>, service: AskService, logger: Logger): void {
+export function attachSocketHandlers(io: Server<ClientToServerEvents, ServerToClientEvents>, service: AskService, logger: Logger, askPerMinute: number): void {
   io.on("connection", (socket) => {
     let busy = false;
+    let asked: number[] = [];
     const abort = new AbortController();
     socket.on("disconnect", () => abort.abort());
     socket.on("ask", async (payload: unknown) => {
@@ -20,6 +21,13 @@ export function attachSocketHandlers(io: Server<ClientToServerEvents, ServerToCl
         socket.emit("answer:error", { code: "busy", message: "the previous question is still being answered" });
         return;
       }
+      const now = Date.now();
+      asked = asked.filter((t) => now - t < 60_000);
+      if (asked.length >= askPerMinute) {
+        socket.emit("answer:error", { code: "rate_limited", message: "too many questions; please wait a minute" });
+        return;
+      }
+      asked.push(now);
       busy = true;
       const started = performance.now();
       try {

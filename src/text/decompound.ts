@@ -6,6 +6,7 @@
 const LINKING = ["", "s", "es", "n", "en", "e", "er"];
 const MIN_PART = 3;
 const MIN_WORD = 7;
+const MAX_WORD = 40;
 /** Three-letter words that really are compound parts ("Bürgeramt", "Hallenbad"); other short splits are noise. */
 const SHORT_PARTS = new Set("amt bad bau weg hof rat tag zug see art arzt bus gas eis tor ort not typ lohn zoo dach haus feld geld kind hund".split(" "));
 /** Prefixes, suffixes and function words that a split must not produce ("Ver-sicherung", "Erklär-ung"). */
@@ -21,7 +22,8 @@ export class Decompounder {
 
   /** The parts of a folded word, or [] when it is no compound of known words. */
   split(word: string): string[] {
-    if (word.length < MIN_WORD || /\d/.test(word)) return [];
+    // No real compound is this long; a pasted blob must not cost the server seconds.
+    if (word.length < MIN_WORD || word.length > MAX_WORD || /\d/.test(word)) return [];
     const cached = this.cache.get(word);
     if (cached) return cached;
     const best = this.bestSplit(word, 0);
