@@ -66,7 +66,7 @@ describe("chat server on the demo town", () => {
       });
       socket.emit("ask", { question: "Was kostet ein Reihengrab?" });
       const answer = await done;
-      expect(tokens.length).toBeGreaterThan(3);
+      expect(tokens.length).toBeGreaterThanOrEqual(2);
       expect(tokens.join("")).toBe(answer.answer);
       expect(answer.answer).toContain("850,00 Euro");
       expect(answer.citations.some((c) => c.url.startsWith("/downloads/friedhofsgebuehrensatzung.pdf"))).toBe(true);

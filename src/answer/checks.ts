@@ -61,6 +61,7 @@ export function checkAnswer(answer: string, sources: Source[]): CheckResult {
     if (!f) figureCache.set(n, (f = figuresOf(byNumber.get(n)!.text)));
     return f;
   };
+  const allAmounts = amountsOf(sources.map((s) => s.text).join("\n"));
   const removed: CheckResult["removed"] = [];
   const paragraphs: string[] = [];
   for (const paragraph of answer.split(/\n{2,}/)) {
@@ -83,7 +84,7 @@ export function checkAnswer(answer: string, sources: Source[]): CheckResult {
           return false;
         }
         // An amount must be an amount of money in the source, not just a digit that occurs somewhere in it.
-        const sourceAmounts = amountsOf(markers.length > 0 ? markers.map((n) => byNumber.get(n)!.text).join("\n") : sources.map((s) => s.text).join("\n"));
+        const sourceAmounts = markers.length > 0 ? amountsOf(markers.map((n) => byNumber.get(n)!.text).join("\n")) : allAmounts;
         const wrongAmount = [...amountsOf(text)].find((a) => !sourceAmounts.has(a));
         if (wrongAmount !== undefined) {
           removed.push({ sentence, reason: `the amount ${(wrongAmount / 100).toFixed(2)} Euro is not in the cited source` });

@@ -51,7 +51,7 @@ export class ExtractiveGenerator implements Generator {
 
   async generate(input: GenerationInput, onToken: (text: string) => void): Promise<AskResponse> {
     const response = this.compose(input);
-    for (const piece of response.answer.match(/\S+\s*/g) ?? []) onToken(piece);
+    streamLines(response.answer, onToken);
     return response;
   }
 
@@ -119,6 +119,11 @@ export class ExtractiveGenerator implements Generator {
     }
     return passages;
   }
+}
+
+/** Offline answers are ready at once: they go out a line at a time, not a word at a time. */
+export function streamLines(text: string, onToken: (t: string) => void): void {
+  for (const line of text.match(/[^\n]*\n*/g) ?? []) if (line) onToken(line);
 }
 
 /**

@@ -41,6 +41,19 @@ export const BINDING_NOTE: Record<Language, string> = {
   fa: "فقط منابع آلمانی از نظر حقوقی معتبر هستند.",
 };
 
+/** Added when a model answered in German although the citizen asked in another language. */
+export const GERMAN_ONLY_NOTE: Record<Language, string> = {
+  de: "",
+  en: "This answer could only be given in German. The German sources are binding.",
+  tr: "Bu yanıt yalnızca Almanca verilebildi. Almanca kaynaklar bağlayıcıdır.",
+  uk: "Цю відповідь вдалося надати лише німецькою мовою. Обов'язковими є німецькі джерела.",
+  ar: "تعذّر تقديم هذه الإجابة إلا باللغة الألمانية. المصادر الألمانية هي المرجع الملزم.",
+  ru: "Этот ответ удалось дать только на немецком языке. Обязательными являются немецкие источники.",
+  pl: "Tej odpowiedzi można było udzielić tylko po niemiecku. Wiążące są źródła niemieckie.",
+  ro: "Acest răspuns a putut fi dat doar în limba germană. Sursele germane sunt obligatorii.",
+  fa: "این پاسخ فقط به زبان آلمانی ممکن بود. منابع آلمانی ملاک هستند.",
+};
+
 /** Shown when the model endpoint failed and the offline answer stands in. */
 export const FALLBACK_NOTICE = "Der KI-Dienst ist gerade nicht erreichbar; diese Antwort besteht aus Auszügen der Quellen.";
 

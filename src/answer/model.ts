@@ -13,7 +13,7 @@ import type { GenerationInput, Generator } from "./answerer.js";
 import { checkAnswer } from "./checks.js";
 import { isConfident } from "./extractive.js";
 import { notInSources } from "./fallback.js";
-import { BINDING_NOTE, detectLanguage, LANGUAGE_NAMES, noteFor, OFFLINE_NOTE } from "./language.js";
+import { BINDING_NOTE, detectLanguage, GERMAN_ONLY_NOTE, LANGUAGE_NAMES, noteFor } from "./language.js";
 
 export class ModelError extends Error {
   readonly code = "model_failed";
@@ -68,6 +68,7 @@ export interface ModelOptions {
 export class ModelGenerator implements Generator {
   readonly name: string;
   private readonly chain;
+  private readonly rewrite;
 
   constructor(
     private readonly model: BaseChatModel,
@@ -78,12 +79,13 @@ export class ModelGenerator implements Generator {
       ["system", SYSTEM],
       ["human", HUMAN],
     ]).pipe(model).pipe(new StringOutputParser());
+    this.rewrite = REWRITE.pipe(model).pipe(new StringOutputParser());
   }
 
   /** "Und für den zweiten?" after a question on Hundesteuer becomes a question of its own. */
   async standalone(question: string, history: { role: string; content: string }[], signal?: AbortSignal): Promise<string> {
     const text = history.slice(-6).map((t) => `${t.role === "user" ? "Bürger" : "Assistent"}: ${redact(t.content.slice(0, 600))}`).join("\n");
-    const rewritten = await REWRITE.pipe(this.model).pipe(new StringOutputParser()).invoke({ history: text, question: redact(question) }, signal ? { signal } : {});
+    const rewritten = await this.rewrite.invoke({ history: text, question: redact(question) }, signal ? { signal } : {});
     return rewritten.trim() || question;
   }
 
@@ -122,7 +124,7 @@ export class ModelGenerator implements Generator {
     });
     // A model that answered in another language than asked: say so in the citizen's language.
     const actual = detectLanguage(checked.text.replace(/\[\d+\]/g, ""));
-    const note = actual !== language ? noteFor(OFFLINE_NOTE, language) : noteFor(BINDING_NOTE, language);
+    const note = actual !== language ? noteFor(GERMAN_ONLY_NOTE, language) : noteFor(BINDING_NOTE, language);
     let body = checked.text;
     if (input.style === "simple") {
       // A model that still writes long sentences gets them cut; either way the answer is labelled.

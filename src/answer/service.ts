@@ -5,7 +5,7 @@ import type { AskRequest, AskResponse } from "../protocol/messages.js";
 import type { Retriever } from "../retrieval/pool.js";
 import type { IndexHolder } from "../store/holder.js";
 import type { CircuitBreaker } from "./breaker.js";
-import type { ExtractiveGenerator } from "./extractive.js";
+import { streamLines, type ExtractiveGenerator } from "./extractive.js";
 import { offlineStandalone } from "./followup.js";
 import { detectLanguage, FALLBACK_NOTICE, noteFor, OFFLINE_NOTE } from "./language.js";
 import { ModelError, type ModelGenerator } from "./model.js";
@@ -80,7 +80,7 @@ export class AskService {
       }
     }
     const answer = this.offline(extractive.compose(input), language);
-    for (const piece of answer.answer.match(/\S+\s*/g) ?? []) onToken(piece);
+    streamLines(answer.answer, onToken);
     return model ? { ...answer, notice: FALLBACK_NOTICE } : answer;
   }
 

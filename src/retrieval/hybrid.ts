@@ -116,7 +116,7 @@ export class HybridRetriever implements Retriever {
     const n = this.options.candidates;
     const lexical = snapshot.lexical.searchGroups(groups, n, allow);
     const feedback = this.options.feedbackChunks ? this.feedbackRanking(snapshot, groups, lexical) : [];
-    const vector = snapshot.vector.search(await this.embeddings.embedQuery(searchText), this.options.vectorCandidates ?? n, allow);
+    const vector = snapshot.vector.search(await this.queryVector(searchText), this.options.vectorCandidates ?? n, allow);
 
     const fused = new Map<number, number>();
     const wl = this.options.lexicalWeight ?? 1;
@@ -166,6 +166,15 @@ export class HybridRetriever implements Retriever {
       .map(([term]) => ({ term, weight: FEEDBACK_TERM_WEIGHT }));
     const added = snapshot.lexical.scoreDocs(first.map((h) => h.index), extra);
     return first.map((h, i) => ({ index: h.index, score: h.score + added[i]! })).sort((a, b) => b.score - a.score);
+  }
+
+  /** The question's vector; when an embeddings endpoint fails, the lexical rankings answer alone. */
+  private async queryVector(text: string): Promise<number[]> {
+    try {
+      return await this.embeddings.embedQuery(text);
+    } catch {
+      return [];
+    }
   }
 
   private keyTerms(snapshot: IndexSnapshot, question: string): KeyTerm[] {

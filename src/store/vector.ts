@@ -64,7 +64,7 @@ export class VectorIndex {
    */
   search(query: number[], k: number, allow?: (index: number) => boolean): VectorHit[] {
     const n = Math.min(k, this.size);
-    if (n === 0) return [];
+    if (n === 0 || query.length !== this.dimensions) return [];
     const toHits = (r: { neighbors: number[]; distances: number[] }) => r.neighbors.map((index, i) => ({ index, similarity: 1 - r.distances[i]! }));
     if (!allow) return toHits(this.hnsw.searchKnn(query, n));
     const wide = toHits(this.hnsw.searchKnn(query, Math.min(this.size, n * 4))).filter((h) => allow(h.index));
