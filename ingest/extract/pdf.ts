@@ -21,7 +21,16 @@ export async function extractPdf(data: Uint8Array, fallbackTitle: string): Promi
     const message = (error as Error).message;
     throw new Error(/password/i.test(message) ? "the PDF is encrypted" : `not a readable PDF: ${message}`, { cause: error });
   }
-  const [{ info }, { text: pages }] = await Promise.all([getMeta(pdf), extractText(pdf, { mergePages: false })]);
+  let info: Record<string, unknown> | undefined;
+  let pages: string[];
+  try {
+    const [meta, text] = await Promise.all([getMeta(pdf), extractText(pdf, { mergePages: false })]);
+    info = meta.info as Record<string, unknown> | undefined;
+    pages = text.text;
+  } finally {
+    // pdf.js keeps the document's memory until it is destroyed.
+    await pdf.destroy();
+  }
   const blocks: Block[] = [];
   let current: { kind: "text"; text: string; page: number } | undefined;
   const flush = () => {
