@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config, Source } from "../src/config/schema.js";
 import type { EmbeddingModel } from "../src/embeddings/model.js";
-import { chunkContext, type Chunk, type IndexManifest } from "../src/store/records.js";
+import { chunkContext, PIPELINE_VERSION, type Chunk, type IndexManifest } from "../src/store/records.js";
 import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
 import { VersionStore } from "../src/store/versions.js";
 import { chunkDocument } from "./chunk.js";
@@ -160,7 +160,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       log("No content was found: the published index stays as it is.");
       return report;
     }
-    if (previous && added.length + changed.length + removed.length === 0 && sameFetchState(records, previous.records)) {
+    if (previous && !previous.outdated && added.length + changed.length + removed.length === 0 && sameFetchState(records, previous.records)) {
       // Nothing to publish: the published version already holds exactly this.
       report.version = previous.snapshot.manifest.version;
       report.seconds = (Date.now() - started) / 1000;
@@ -184,6 +184,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const { version, dir } = await store.stage();
     const manifest: IndexManifest = {
       version,
+      pipeline: PIPELINE_VERSION,
       createdAt: new Date().toISOString(),
       embedder: embeddings.id,
       dimensions: vectors[0]!.length,
@@ -208,6 +209,8 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
 
 interface Previous {
   snapshot: IndexSnapshot;
+  /** Built by an older extraction and analysis: every document is read again and the indexes are rebuilt. */
+  outdated: boolean;
   records: Map<string, DocumentRecord>;
   vectorByHash: Map<string, number>;
   chunksOf(key: string): Chunk[];
@@ -230,13 +233,15 @@ async function loadPrevious(store: VersionStore, embedderId: string): Promise<Pr
       const key = recordKey(c.municipality, c.docId);
       byKey.set(key, [...(byKey.get(key) ?? []), c]);
     }
+    const outdated = snapshot.manifest.pipeline !== PIPELINE_VERSION;
     return {
       snapshot,
+      outdated,
       records,
       vectorByHash,
       chunksOf: (key) => byKey.get(key) ?? [],
       fetchesOf: (municipality) =>
-        new Map(documents.filter((d) => d.municipality === municipality && d.fetch).map((d) => [d.fetch!.key, { docId: d.docId, fetch: d.fetch! }])),
+        outdated ? new Map() : new Map(documents.filter((d) => d.municipality === municipality && d.fetch).map((d) => [d.fetch!.key, { docId: d.docId, fetch: d.fetch! }])),
     };
   } catch {
     return undefined;

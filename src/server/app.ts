@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import type { AskService } from "../answer/service.js";
 import type { IndexHolder } from "../store/holder.js";
+import { PIPELINE_VERSION } from "../store/records.js";
 import { AskRequest, describeInvalid, type ClientToServerEvents, type ServerToClientEvents } from "../protocol/messages.js";
 import { invalidRequest } from "../errors.js";
 import { errorHandler } from "./errors.js";
@@ -62,7 +63,7 @@ export function createApp(deps: AppDeps): App {
       embedderMatches: snapshot ? snapshot.manifest.embedder === deps.embedderId : null,
       answerer: service.modelState,
       municipalities: config.municipalities.map((m) => m.id),
-      problems,
+      problems: snapshot && snapshot.manifest.pipeline !== PIPELINE_VERSION ? [...problems, "the index was built by an older version of auskunft: run npm run ingest"] : problems,
     });
   });
 

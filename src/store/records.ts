@@ -29,8 +29,17 @@ export interface Chunk {
   hash: string;
 }
 
+/**
+ * The version of extraction, chunking and text analysis. Bump it when they change: the next
+ * ingestion then reads every document again (vectors of unchanged chunks are still reused) and
+ * rebuilds the indexes, even where no page changed.
+ */
+export const PIPELINE_VERSION = "2026-11-25.1";
+
 export interface IndexManifest {
   version: string;
+  /** PIPELINE_VERSION of the code that built it. */
+  pipeline?: string;
   createdAt: string;
   embedder: string;
   dimensions: number;
