@@ -116,7 +116,8 @@ export class HybridRetriever implements Retriever {
     const n = this.options.candidates;
     const lexical = snapshot.lexical.searchGroups(groups, n, allow);
     const feedback = this.options.feedbackChunks ? this.feedbackRanking(snapshot, groups, lexical) : [];
-    const vector = snapshot.vector.search(await this.queryVector(searchText), this.options.vectorCandidates ?? n, allow);
+    // A vector weight of 0 switches the vector search off (lexical only: the fastest setting).
+    const vector = (this.options.vectorWeight ?? 0.3) > 0 ? snapshot.vector.search(await this.queryVector(searchText), this.options.vectorCandidates ?? n, allow) : [];
 
     const fused = new Map<number, number>();
     const wl = this.options.lexicalWeight ?? 1;
