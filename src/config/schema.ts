@@ -83,6 +83,8 @@ const Retrieval = z.strictObject({
   /** Weights of the lexical and the vector ranking in rank fusion. */
   lexicalWeight: z.number().min(0).max(10).default(1),
   vectorWeight: z.number().min(0).max(10).default(0.3),
+  /** Weight of the ranking of whole documents (BM25 over all of a page's chunks) in the fusion. */
+  documentWeight: z.number().min(0).max(10).default(1),
   /** Pseudo-relevance feedback: words of the best chunks expand the question in a second lexical ranking. */
   feedbackChunks: z.number().int().min(0).max(20).default(3),
   feedbackTerms: z.number().int().min(1).max(50).default(10),

@@ -47,6 +47,8 @@ export interface HybridOptions {
   /** Weights of the two rankings in reciprocal rank fusion. */
   lexicalWeight?: number;
   vectorWeight?: number;
+  /** Weight of the ranking of whole documents, added to their chunks in the fusion (0: off). */
+  documentWeight?: number;
   /** Chunks taken from the vector search (default: as many as from the lexical one). */
   vectorCandidates?: number;
   /** Chunks whose words feed the second, expanded lexical ranking (0: none), how many words, and its fusion weight. */
@@ -126,6 +128,17 @@ export class HybridRetriever implements Retriever {
     vector.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + wv / (RRF_K + rank + 1)));
     const wf = this.options.feedbackWeight ?? 0.7;
     feedback.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + wf / (RRF_K + rank + 1)));
+    const wd = this.options.documentWeight ?? 1;
+    if (wd > 0) {
+      // Whole documents ranked as well: a chunk whose page as a whole fits the question gains.
+      const { index: docs, docOf } = snapshot.documents;
+      const docMask = allow && municipality ? snapshot.documentMaskFor(municipality) : undefined;
+      const docRank = new Map(docs.searchGroups(groups, 30, docMask ? (d) => docMask[d] === 1 : undefined).map((h, rank) => [h.index, rank]));
+      for (const [index, score] of fused) {
+        const r = docRank.get(docOf[index]!);
+        if (r !== undefined) fused.set(index, score + wd / (RRF_K + r + 1));
+      }
+    }
     const boost = this.options.ownSourceBoost ?? 1.1;
     const hits = [...fused]
       .map(([index, score]) => {

@@ -63,6 +63,7 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
     vectorCandidates: config.retrieval.vectorCandidates,
     lexicalWeight: config.retrieval.lexicalWeight,
     vectorWeight: config.retrieval.vectorWeight,
+    documentWeight: config.retrieval.documentWeight,
     feedbackChunks: config.retrieval.feedbackChunks,
     feedbackTerms: config.retrieval.feedbackTerms,
     feedbackWeight: config.retrieval.feedbackWeight,

@@ -221,7 +221,7 @@ export class LexicalIndex {
     }
   }
 
-  async save(dir: string): Promise<void> {
+  async save(dir: string, name = "lexical"): Promise<void> {
     const header = {
       format: 1,
       avgLength: this.avgLength,
@@ -229,13 +229,13 @@ export class LexicalIndex {
       postings: this.postings.length,
       terms: this.terms,
     };
-    await writeFile(path.join(dir, "lexical.json"), JSON.stringify(header));
+    await writeFile(path.join(dir, `${name}.json`), JSON.stringify(header));
     const parts = [this.offsets, this.postings, this.tfs, this.docLengths].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-    await writeFile(path.join(dir, "lexical.bin"), Buffer.concat(parts));
+    await writeFile(path.join(dir, `${name}.bin`), Buffer.concat(parts));
   }
 
-  static async load(dir: string): Promise<LexicalIndex> {
-    const header = JSON.parse(await readFile(path.join(dir, "lexical.json"), "utf8")) as {
+  static async load(dir: string, name = "lexical"): Promise<LexicalIndex> {
+    const header = JSON.parse(await readFile(path.join(dir, `${name}.json`), "utf8")) as {
       format: number;
       avgLength: number;
       documents: number;
@@ -243,7 +243,7 @@ export class LexicalIndex {
       terms: string[];
     };
     if (header.format !== 1) throw new Error(`lexical index format ${header.format} is not supported`);
-    const bin = await readFile(path.join(dir, "lexical.bin"));
+    const bin = await readFile(path.join(dir, `${name}.bin`));
     // Copy into an aligned buffer: typed arrays need 4-byte alignment.
     const buf = new ArrayBuffer(bin.byteLength);
     new Uint8Array(buf).set(bin);

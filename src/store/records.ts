@@ -34,7 +34,7 @@ export interface Chunk {
  * ingestion then reads every document again (vectors of unchanged chunks are still reused) and
  * rebuilds the indexes, even where no page changed.
  */
-export const PIPELINE_VERSION = "2026-11-25.1";
+export const PIPELINE_VERSION = "2026-11-25.2";
 
 export interface IndexManifest {
   version: string;

@@ -27,6 +27,18 @@ export class IndexSnapshot {
     }
     return mask;
   }
+  /** The same for whole documents (a document belongs to one town, or is shared). */
+  documentMaskFor(municipality: string): Uint8Array {
+    const key = `documents:${municipality}`;
+    let mask = this.masks.get(key);
+    if (!mask) {
+      const chunkMask = this.maskFor(municipality);
+      mask = new Uint8Array(this.documents.index.size);
+      this.documents.docOf.forEach((d, i) => (mask![d] = chunkMask[i]!));
+      this.masks.set(key, mask);
+    }
+    return mask;
+  }
 
   constructor(
     /** The version folder it was loaded from. */
@@ -36,15 +48,19 @@ export class IndexSnapshot {
     readonly lexical: LexicalIndex,
     readonly vector: VectorIndex,
     readonly analyzer: GermanAnalyzer,
+    /** BM25 over whole documents (all their chunks' terms), and each chunk's document number in it. */
+    readonly documents: { index: LexicalIndex; docOf: Int32Array },
   ) {}
 
   static async load(dir: string, options: VectorIndexOptions = {}): Promise<IndexSnapshot> {
     const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as IndexManifest;
-    const [chunks, lexical, vector, vocabulary] = await Promise.all([
+    const [chunks, lexical, vector, vocabulary, docIndex, docOf] = await Promise.all([
       readChunks(path.join(dir, "chunks.jsonl")),
       LexicalIndex.load(dir),
       VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
       readVocabulary(path.join(dir, "vocabulary.json")),
+      LexicalIndex.load(dir, "lexical-documents"),
+      readFile(path.join(dir, "chunk-documents.bin")).then((b) => new Int32Array(new Uint8Array(b).buffer)),
     ]);
     if (chunks.length !== manifest.chunks || lexical.size !== manifest.chunks || vector.size !== manifest.chunks) {
       throw new Error(
@@ -52,7 +68,8 @@ export class IndexSnapshot {
           `found ${chunks.length} texts, ${lexical.size} lexical and ${vector.size} vector entries`,
       );
     }
-    return new IndexSnapshot(dir, manifest, chunks, lexical, vector, analyzerFor(vocabulary));
+    if (docOf.length !== chunks.length) throw new Error(`index version ${manifest.version} is inconsistent: the document map does not match the chunks`);
+    return new IndexSnapshot(dir, manifest, chunks, lexical, vector, analyzerFor(vocabulary), { index: docIndex, docOf });
   }
 }
 
@@ -98,11 +115,30 @@ export async function writeSnapshot(dir: string, input: SnapshotInput, options: 
     if (!vocabulary.has(f)) vocabulary.set(f, 2);
   }
   const analyzer = analyzerFor(vocabulary);
-  const lexical = LexicalIndex.build(chunks.map((c) => chunkTerms(analyzer, c)));
+  const terms = chunks.map((c) => chunkTerms(analyzer, c));
+  const lexical = LexicalIndex.build(terms);
+  // Whole documents as well: a page that fits the question as a whole lends weight to its chunks.
+  const numbers = new Map<string, number>();
+  const docOf = new Int32Array(chunks.length);
+  const docTerms: Map<string, number>[] = [];
+  chunks.forEach((c, i) => {
+    const key = `${c.municipality ?? "*"}\u0000${c.docId}`;
+    let d = numbers.get(key);
+    if (d === undefined) {
+      numbers.set(key, (d = docTerms.length));
+      docTerms.push(new Map());
+    }
+    docOf[i] = d;
+    const into = docTerms[d]!;
+    for (const [t, v] of terms[i]!) into.set(t, (into.get(t) ?? 0) + v);
+  });
+  const documents = LexicalIndex.build(docTerms);
   const vector = VectorIndex.build(vectors, manifest.dimensions, options);
   await writeFile(path.join(dir, "chunks.jsonl"), chunks.map((c) => JSON.stringify(c)).join("\n") + (chunks.length ? "\n" : ""));
   await writeFile(path.join(dir, "vocabulary.json"), JSON.stringify([...vocabulary]));
   await lexical.save(dir);
+  await documents.save(dir, "lexical-documents");
+  await writeFile(path.join(dir, "chunk-documents.bin"), Buffer.from(docOf.buffer));
   await vector.save(path.join(dir, "vectors.hnsw"));
   // The manifest is written last: a version without one is incomplete.
   await writeFile(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
