@@ -80,7 +80,8 @@ if (!existsSync(path.join(dir, "manifest.json"))) {
     const c = {
       id: `doc-${Math.floor(i / 8)}#${i % 8}`,
       docId: `doc-${Math.floor(i / 8)}`,
-      municipality: i % 10 === 0 ? null : towns[i % towns.length]!,
+      // A document (8 chunks) belongs to one town; every tenth is shared.
+      municipality: Math.floor(i / 8) % 10 === 0 ? null : towns[Math.floor(i / 8) % towns.length]!,
       url: `https://example.org/doc-${Math.floor(i / 8)}`,
       title: pick(pool.titles),
       headings: [],
