@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config, Source } from "../src/config/schema.js";
 import type { EmbeddingModel } from "../src/embeddings/model.js";
-import { chunkContext, PIPELINE_VERSION, type Chunk, type IndexManifest } from "../src/store/records.js";
+import { chunkContext, documentKey, PIPELINE_VERSION, type Chunk, type IndexManifest } from "../src/store/records.js";
 import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
 import { VersionStore } from "../src/store/versions.js";
 import { chunkDocument } from "./chunk.js";
@@ -48,8 +48,7 @@ function sourceId(municipality: string | null, source: Source): string {
   return `${municipality ?? "*"} ${source.type} ${where}`;
 }
 
-/** Documents are told apart by town: two towns may both have an "index.html". */
-const recordKey = (municipality: string | null, docId: string) => `${municipality ?? "*"}\u0000${docId}`;
+const recordKey = documentKey;
 
 /**
  * One ingestion run: collect every source, chunk, embed what changed, build the indexes
@@ -117,15 +116,16 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       chunks.push(...docChunks);
       records.push({ docId: c.docId, url: c.url, title: c.doc.title, municipality, source, hash, chunks: docChunks.length, fetch: c.fetch });
     }
-    const urlToRecord = new Map(previous ? [...previous.records.values()].map((d) => [d.url.replace(/#.*$/, ""), d]) : []);
     const kept: DocumentChange[] = [];
     // Documents that failed for now (timeout, 5xx) keep their previous chunks; so do sources not collected in
     // this run (another town, or the configured sources during a one-off run). A full run drops sources no longer configured.
     const fullRun = !only && jobs.length === configured.length;
+    // Temporary failures, by the URL or fetch key a previous document is known under.
+    const failedKeys = new Set(failures.filter((f) => f.temporary).map((f) => f.url));
     for (const [key, prev] of previous?.records ?? []) {
       if (seen.has(key)) continue;
       const notRerun = !collectedSources.has(prev.source ?? "") && !(fullRun && !configuredSources.has(prev.source ?? ""));
-      const failedForNow = failures.some((f) => f.temporary && (f.url === prev.url || f.url === prev.fetch?.key || urlToRecord.get(f.url) === prev));
+      const failedForNow = failedKeys.has(prev.url.replace(/#.*$/, "")) || failedKeys.has(prev.url) || (prev.fetch !== undefined && failedKeys.has(prev.fetch.key));
       if (!notRerun && !failedForNow) continue;
       seen.add(key);
       chunks.push(...previous!.chunksOf(key));
@@ -231,7 +231,9 @@ async function loadPrevious(store: VersionStore, embedderId: string): Promise<Pr
     const byKey = new Map<string, Chunk[]>();
     for (const c of snapshot.chunks) {
       const key = recordKey(c.municipality, c.docId);
-      byKey.set(key, [...(byKey.get(key) ?? []), c]);
+      const list = byKey.get(key);
+      if (list) list.push(c);
+      else byKey.set(key, [c]);
     }
     const outdated = snapshot.manifest.pipeline !== PIPELINE_VERSION;
     return {

@@ -4,7 +4,7 @@ import type { GermanAnalyzer } from "../text/analyzer.js";
 import { splitSentences } from "../text/sentences.js";
 import { notInSources } from "./fallback.js";
 import { simplifyQuote, SIMPLIFIED_LABEL, type PlainWords } from "./simplify.js";
-import type { GenerationInput, Generator } from "./answerer.js";
+import type { GenerationInput } from "./answerer.js";
 
 export interface ExtractiveOptions {
   /** Below this coverage of the question's key terms the answer is "not in my sources". */
@@ -44,16 +44,10 @@ const TABLE_ROW = / · /;
  * with its neighbours, a whole list or fee table), and a second source where it adds to the first,
  * each followed by its citation number. It says nothing that is not in a source.
  */
-export class ExtractiveGenerator implements Generator {
+export class ExtractiveGenerator {
   readonly name = "extractive";
 
   constructor(private readonly options: ExtractiveOptions) {}
-
-  async generate(input: GenerationInput, onToken: (text: string) => void): Promise<AskResponse> {
-    const response = this.compose(input);
-    streamLines(response.answer, onToken);
-    return response;
-  }
 
   compose({ municipality, retrieval, analyzer, question, style }: GenerationInput): AskResponse {
     const ungrounded: AskResponse = { answer: notInSources(municipality), citations: [], grounded: false, language: "de", generator: this.name };

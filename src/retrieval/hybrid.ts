@@ -2,6 +2,7 @@ import type { EmbeddingModel } from "../embeddings/model.js";
 import { AppError } from "../errors.js";
 import type { SynonymTable } from "../text/synonyms.js";
 import type { Glossary } from "../text/glossary.js";
+import { hasNonLatinScript } from "../text/multilingual.js";
 import type { Retriever } from "./pool.js";
 import type { Chunk } from "../store/records.js";
 import type { IndexSnapshot } from "../store/snapshot.js";
@@ -101,7 +102,7 @@ export class HybridRetriever implements Retriever {
     // A question in another language is searched with the German terms the glossary finds in it.
     const german = this.glossary?.germanTerms(question) ?? [];
     // Names and numbers in Latin script ("Take Off!", "LGBTQIA+", "Jobcenter", "§ 5") pass through as they are.
-    const passThrough = /[^\u0000-\u024F\s\p{P}\p{N}\p{S}]/u.test(question) ? (question.match(/[A-Za-zÄÖÜäöüß0-9][\wÄÖÜäöüß+.-]*/g) ?? []) : [];
+    const passThrough = hasNonLatinScript(question) ? (question.match(/[A-Za-zÄÖÜäöüß0-9][\wÄÖÜäöüß+.-]*/g) ?? []) : [];
     const searchText = german.length > 0 || passThrough.length > 0 ? [...german, ...passThrough].join(" ") : question;
     // Glossary matches of question phrases alone ("can I", "gibt es") leave no word to search with.
     const translated = this.keyTerms(snapshot, searchText);

@@ -36,6 +36,9 @@ export interface Chunk {
  */
 export const PIPELINE_VERSION = "2026-11-25.2";
 
+/** Documents are told apart by town: two towns may both have an "index.html". */
+export const documentKey = (municipality: string | null, docId: string) => `${municipality ?? "*"}\u0000${docId}`;
+
 export interface IndexManifest {
   version: string;
   /** PIPELINE_VERSION of the code that built it. */

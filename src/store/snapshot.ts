@@ -7,7 +7,7 @@ import { GermanAnalyzer, termFrequencies } from "../text/analyzer.js";
 import { foldWord, words } from "../text/normalize.js";
 import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
 import { LexicalIndex, type TermCounts } from "./lexical.js";
-import { chunkContext, type Chunk, type IndexManifest } from "./records.js";
+import { chunkContext, documentKey, type Chunk, type IndexManifest } from "./records.js";
 import { VectorIndex, type VectorIndexOptions } from "./vector.js";
 
 /** Weight of title, headings and § title against body text in the lexical index. */
@@ -122,7 +122,7 @@ export async function writeSnapshot(dir: string, input: SnapshotInput, options: 
   const docOf = new Int32Array(chunks.length);
   const docTerms: Map<string, number>[] = [];
   chunks.forEach((c, i) => {
-    const key = `${c.municipality ?? "*"}\u0000${c.docId}`;
+    const key = documentKey(c.municipality, c.docId);
     let d = numbers.get(key);
     if (d === undefined) {
       numbers.set(key, (d = docTerms.length));

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { candidateLanguages, LANGUAGES, normalise, tokens, wordKey, type Language } from "./multilingual.js";
+import { candidateLanguages, hasNonLatinScript, LANGUAGES, normalise, tokens, wordKey, type Language } from "./multilingual.js";
 
 /** One administrative concept in every offered language; German first is the official term. */
 export interface Concept {
@@ -119,7 +119,7 @@ const OTHER_FUNCTION_WORDS = new Set("the a an is are how what where when who wh
 
 /** A question with more German function words than those of other Latin-script languages is German. */
 export function looksGerman(question: string): boolean {
-  if (/[^\u0000-\u024F\s\p{P}\p{N}\p{S}]/u.test(question)) return false;
+  if (hasNonLatinScript(question)) return false;
   let de = 0;
   let other = 0;
   for (const w of tokens(question.toLowerCase())) {

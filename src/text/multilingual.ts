@@ -44,6 +44,11 @@ export function tokens(text: string): string[] {
   return text.normalize("NFKC").match(/[\p{L}\p{M}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu) ?? [];
 }
 
+/** True when a text holds letters outside the Latin script (Arabic, Cyrillic, Persian…). */
+export function hasNonLatinScript(text: string): boolean {
+  return /[^\u0000-\u024F\s\p{P}\p{N}\p{S}]/u.test(text);
+}
+
 /** The languages a text may be in, by its script and letters (robust for short questions). */
 export function candidateLanguages(text: string): Language[] {
   if (/[\u0600-\u06FF]/.test(text)) return /[پچژگکی]/.test(text) ? ["fa", "ar"] : ["ar", "fa"];

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -29,6 +29,3 @@ export async function ingestedDemo() {
   return { ...data, report };
 }
 
-export async function copyTree(from: string, to: string): Promise<void> {
-  await cp(from, to, { recursive: true });
-}
