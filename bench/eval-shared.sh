@@ -46,23 +46,29 @@ for adapter in integreat xquad satzungen; do
   fi
 done
 
-# set:corpus pairs, in table order
+# set:corpus[:towns], in table order. ":towns" runs `npm run eval -- --towns`: one index for both Integreat
+# regions, each question asked in its own region (as towns that share an installation run it); its result is
+# named <set>-towns. Without it, every question searches the pages of both regions.
 RUNS=(
-  integreat-de:integreat integreat-test-ar:integreat integreat-test-uk:integreat
+  integreat-de:integreat:towns integreat-de:integreat
+  integreat-test-ar:integreat:towns integreat-test-ar:integreat
+  integreat-test-uk:integreat:towns integreat-test-uk:integreat
   xquad-de:xquad xquad-tr:xquad xquad-ar:xquad
   satzungen:satzungen
 )
 failed=()
 sets=()
 for run in "${RUNS[@]}"; do
-  set="${run%%:*}"
-  corpus="${run##*:}"
-  sets+=("$set")
-  rm -f "$RESULTS/$set.json"
-  echo "== $set (corpus $corpus)"
-  if ! npm run --silent eval -- --corpus "$OUT/$corpus/corpus" --questions "$OUT/$corpus/$set.jsonl" --out "$RESULTS/$set.json" 2>&1 | tee "$RESULTS/$set.log"; then
-    failed+=("$set")
-    echo "eval-shared: evaluation of $set failed, see $RESULTS/$set.log" >&2
+  IFS=: read -r set corpus mode <<<"$run"
+  flags=()
+  name="$set"
+  if [ "$mode" = towns ]; then flags=(--towns); name="$set-towns"; fi
+  sets+=("$name")
+  rm -f "$RESULTS/$name.json"
+  echo "== $name (corpus $corpus)"
+  if ! npm run --silent eval -- --corpus "$OUT/$corpus/corpus" --questions "$OUT/$corpus/$set.jsonl" "${flags[@]}" --out "$RESULTS/$name.json" 2>&1 | tee "$RESULTS/$name.log"; then
+    failed+=("$name")
+    echo "eval-shared: evaluation of $name failed, see $RESULTS/$name.log" >&2
   fi
 done
 

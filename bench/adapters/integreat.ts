@@ -7,7 +7,8 @@
  *
  * Corpus: every page of pages/<region>.de.json as <region>/<pageId>.html.
  * Sets: integreat-de (dataset_de.json) and integreat-test-{de,ar,uk} (splits/test_*.json), each limited to
- * answerable questions (non-empty `answers`) whose page is in the corpus; gold = that page's document.
+ * answerable questions (non-empty `answers`) whose page is in the corpus; gold = that page's document;
+ * municipality = the question's region (used by `npm run eval -- --towns`, where each region is a town).
  *
  * Usage: npx tsx bench/adapters/integreat.ts [outDir = .tmp/eval]   (SHARED_EVAL_DIR overrides ../shared/eval)
  */
@@ -77,7 +78,7 @@ function writeSet(name: string, items: QaItem[], lang: string): void {
     }
     if (!docId.startsWith(`${q.city}/`)) throw new Error(`question ${q.id}: city ${q.city} but page in ${docId}`);
     docs.add(docId);
-    lines.push(JSON.stringify({ id: String(q.id), question: q.question, gold: [docId], lang }));
+    lines.push(JSON.stringify({ id: String(q.id), question: q.question, gold: [docId], lang, municipality: q.city }));
   }
   writeFileSync(path.join(out, `${name}.jsonl`), lines.join("\n") + "\n");
   console.log(

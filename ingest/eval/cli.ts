@@ -5,10 +5,12 @@ import { summarise, type Summary } from "./metrics.js";
 import { readQuestions } from "./questions.js";
 import { evaluate, indexCorpus } from "./run.js";
 
-const USAGE = `Usage: npm run eval -- --corpus <dir> --questions <file.jsonl> [--municipality <id>] [--k 10] [--answers] [--out <file.json>]
+const USAGE = `Usage: npm run eval -- --corpus <dir> --questions <file.jsonl> [--municipality <id>] [--towns] [--k 10] [--answers] [--out <file.json>]
 
 Indexes every .md, .html, .htm, .txt and .pdf file below <dir> (document id = path relative to <dir>)
-in a temporary data folder, asks every question, and prints hit@1/5/10, MRR@10, nDCG@10 and latency.`;
+in a temporary data folder, asks every question, and prints hit@1/5/10, MRR@10, nDCG@10 and latency.
+--towns: each top-level folder of <dir> is a town (its id is the folder name; _shared/ belongs to all),
+one index serves them all, and each question is asked in the town its "municipality" field names.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
       corpus: { type: "string" },
       questions: { type: "string" },
       municipality: { type: "string", default: "eval" },
+      towns: { type: "boolean", default: false },
       k: { type: "string", default: "10" },
       answers: { type: "boolean", default: false },
       out: { type: "string" },
@@ -29,7 +32,7 @@ async function main(): Promise<void> {
   const questions = await readQuestions(values.questions);
   const embeddings = new LocalEmbeddings();
   const t0 = performance.now();
-  const corpus = await indexCorpus(values.corpus, values.municipality, embeddings);
+  const corpus = await indexCorpus(values.corpus, values.municipality, embeddings, { towns: values.towns });
   const indexSeconds = (performance.now() - t0) / 1000;
   try {
     const results = await evaluate({
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       questions,
       embeddings,
       municipality: values.municipality,
+      towns: values.towns,
       k: Number(values.k),
       answers: values.answers,
     });

@@ -8,6 +8,8 @@ export const EvalQuestion = z.object({
   facts: z.array(z.string()).optional(),
   history: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() })).optional(),
   lang: z.string().optional(),
+  /** The town the question is asked in (evaluations with --towns: one folder of the corpus per town). */
+  municipality: z.string().min(1).optional(),
 });
 export type EvalQuestion = z.infer<typeof EvalQuestion>;
 
