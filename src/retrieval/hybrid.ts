@@ -4,6 +4,7 @@ import type { SynonymTable } from "../text/synonyms.js";
 import type { Glossary } from "../text/glossary.js";
 import { hasNonLatinScript } from "../text/multilingual.js";
 import type { Retriever } from "./pool.js";
+import { nearWords, wordFamily } from "./variants.js";
 import type { Chunk } from "../store/records.js";
 import type { IndexSnapshot } from "../store/snapshot.js";
 import type { LexicalHit, QueryGroup } from "../store/lexical.js";
@@ -112,7 +113,8 @@ export class HybridRetriever implements Retriever {
       weight: 1,
       parts: t.partsOf,
       partWeight: PART_WEIGHT,
-      synonyms: t.alternatives,
+      // Related forms of the word ("Inklusion" for "inklusive") count like synonyms.
+      synonyms: [...t.alternatives, ...wordFamily(t.stem, snapshot.lexical.terms).filter((f) => !t.alternatives.includes(f))],
       synonymWeight: SYNONYM_WEIGHT,
     }));
 
@@ -140,7 +142,9 @@ export class HybridRetriever implements Retriever {
         if (r !== undefined) fused.set(index, score + wd / (RRF_K + r + 1));
       }
     }
-    const boost = this.options.ownSourceBoost ?? 1.1;
+    // Small: reciprocal-rank scores differ by under 2 % between neighbouring ranks, so a larger factor would
+    // put a town's loosely matching page above the shared page that answers the question.
+    const boost = this.options.ownSourceBoost ?? 1.02;
     const hits = [...fused]
       .map(([index, score]) => {
         const chunk = chunks[index]!;
@@ -200,6 +204,10 @@ export class HybridRetriever implements Retriever {
       seen.add(w.stem);
       const alternatives = new Set(this.synonyms.of(w.stem));
       for (const p of w.parts) for (const s of this.synonyms.of(p)) alternatives.add(s);
+      // A word the sources never use, and no compound of known words: perhaps a typo.
+      if (alternatives.size === 0 && w.parts.length === 0 && snapshot.lexical.documentFrequency(w.stem) === 0) {
+        for (const near of nearWords(w.stem, snapshot.lexical.terms)) alternatives.add(near);
+      }
       out.push({ stem: w.stem, alternatives: [...alternatives], partsOf: w.parts, idf: snapshot.lexical.idf(w.stem) });
     }
     return out;

@@ -1,0 +1,94 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashChunk } from "../ingest/chunk.js";
+import { LocalEmbeddings } from "../src/embeddings/local.js";
+import { HybridRetriever } from "../src/retrieval/hybrid.js";
+import { editDistance, nearWords, rootOf, wordFamily } from "../src/retrieval/variants.js";
+import type { Chunk } from "../src/store/records.js";
+import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
+import { GermanAnalyzer } from "../src/text/analyzer.js";
+import { SynonymTable } from "../src/text/synonyms.js";
+
+describe("edit distance", () => {
+  it("counts insertions, deletions, substitutions and swapped neighbours as one edit each", () => {
+    expect(editDistance("hundesteuer", "hundesteuer", 2)).toBe(0);
+    expect(editDistance("hundesteur", "hundesteuer", 2)).toBe(1);
+    expect(editDistance("wohngelt", "wohngeld", 2)).toBe(1);
+    expect(editDistance("personalasuweis", "personalausweis", 2)).toBe(1);
+    expect(editDistance("grossenlach", "grosserlach", 2)).toBe(1);
+  });
+
+  it("stops early once the distance must exceed the limit", () => {
+    expect(editDistance("abfall", "steuer", 1)).toBe(2);
+    expect(editDistance("kurz", "sehr viel laenger", 2)).toBe(3);
+  });
+});
+
+describe("word variants against an index's vocabulary", () => {
+  const vocabulary = ["abfall", "bildung", "grosserlach", "hund", "hundesteu", "inklusion", "inklusionsbeauftragt", "psycholog", "psychologisch", "wohngeld"].sort();
+
+  it("finds the indexed words of a question word's family, not compounds built on it", () => {
+    expect(rootOf("inklusiv")).toBe("inklus");
+    expect(wordFamily("inklusiv", vocabulary)).toEqual(["inklusion"]);
+    expect(wordFamily("psychologisch", vocabulary)).toEqual(["psycholog"]);
+    // Roots under five letters say too little to be the same word.
+    expect(wordFamily("hundig", vocabulary)).toEqual([]);
+  });
+
+  it("corrects a typo to the closest indexed words, and leaves short and numeric words alone", () => {
+    expect(nearWords("grossenlach", vocabulary)).toEqual(["grosserlach"]);
+    expect(nearWords("wohngelt", vocabulary)).toEqual(["wohngeld"]);
+    expect(nearWords("hunt", vocabulary)).toEqual([]);
+    expect(nearWords("20250", vocabulary)).toEqual([]);
+    expect(nearWords("xylophon", vocabulary)).toEqual([]);
+  });
+});
+
+describe("retrieval with word variants", () => {
+  let dir: string;
+  let snapshot: IndexSnapshot;
+  const embeddings = new LocalEmbeddings();
+  const retriever = new HybridRetriever(embeddings, new SynonymTable(new GermanAnalyzer(), ""), { candidates: 50 });
+  const pages: [string, string][] = [
+    ["Hundesteuer", "Die Hundesteuer beträgt für den ersten Hund 60 Euro im Jahr. Die Steuer wird jährlich fällig."],
+    ["Bildung und Inklusion", "Kinder mit und ohne Behinderung lernen gemeinsam. Die Schulen beraten Eltern zur Inklusion."],
+    ["Wohngeld", "Wohngeld ist ein Zuschuss zur Miete. Den Antrag stellen Sie bei der Wohngeldstelle."],
+    ["Abfall", "Die Restmülltonne wird alle zwei Wochen geleert. Sperrmüll holen wir auf Anfrage ab."],
+    ["Museum und Bücherei", "Die Kultur hat bei uns ein Zuhause: Ausstellungen, Lesungen und Konzerte das ganze Jahr."],
+    ["Rathaus in Grosserlach", "Das Rathaus ist montags bis freitags von 8 bis 12 Uhr geöffnet."],
+  ];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "auskunft-variants-"));
+    const chunks: Chunk[] = pages.map(([title, text], i) => {
+      const c = { id: `p${i}#0`, docId: `p${i}`, municipality: "testdorf", url: `/p${i}`, title, headings: [], text };
+      return { ...c, hash: hashChunk(c) };
+    });
+    const vectors = await embeddings.embedDocuments(chunks.map((c) => `${c.title}\n${c.text}`));
+    await writeSnapshot(dir, {
+      manifest: { version: "v1", createdAt: new Date().toISOString(), embedder: embeddings.id, dimensions: 512, chunks: chunks.length, documents: chunks.length, municipalities: ["testdorf"] },
+      chunks,
+      vectors,
+    });
+    snapshot = await IndexSnapshot.load(dir);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const first = async (question: string) => (await retriever.retrieve(snapshot, question, { k: 3 })).hits[0]?.chunk.title;
+
+  it("finds a page by a related form of its word, lexically (not only through the character n-grams of the vectors)", async () => {
+    const lexicalOnly = new HybridRetriever(embeddings, new SynonymTable(new GermanAnalyzer(), ""), { candidates: 50, vectorWeight: 0 });
+    // "kulturell" is three edits from "Kultur": no typo, a word of the same family.
+    const result = await lexicalOnly.retrieve(snapshot, "Was gibt es Kulturelles?", { k: 3 });
+    expect(result.hits[0]?.chunk.title).toBe("Museum und Bücherei");
+  });
+
+  it("finds a page despite a typo, and counts the corrected word as covered", async () => {
+    expect(await first("Wann hat das Rathaus in Grossenlach geöffnet?")).toBe("Rathaus in Grosserlach");
+    expect(await first("Wie beantrage ich Wohngelt?")).toBe("Wohngeld");
+    const result = await retriever.retrieve(snapshot, "Wohngelt", { k: 3 });
+    expect(result.coverage).toBeGreaterThan(0.5);
+  });
+});
