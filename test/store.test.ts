@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LocalEmbeddings } from "../src/embeddings/local.js";
 import type { Chunk } from "../src/store/records.js";
 import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
+import { LexicalIndex, type QueryGroup } from "../src/store/lexical.js";
 import { VersionStore } from "../src/store/versions.js";
 import { hashChunk } from "../ingest/chunk.js";
 
@@ -93,3 +94,77 @@ describe("version store", () => {
     await expect(store.rollback()).rejects.toThrow(/no earlier/);
   });
 });
+
+describe("lexical index at scale", () => {
+  // A random corpus: float term frequencies make equal scores (and so any question of tie order) unlikely.
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const vocabulary = Array.from({ length: 40 }, (_, i) => `t${i}`);
+  const docs = Array.from({ length: 400 }, () => {
+    const counts = new Map<string, number>();
+    const length = 3 + Math.floor(random() * 12);
+    // Low term numbers are common, high ones rare, as in text.
+    for (let i = 0; i < length; i++) counts.set(vocabulary[Math.floor(random() ** 2 * vocabulary.length)]!, 0.5 + random() * 2);
+    return counts;
+  });
+  const lengths = docs.map((d) => [...d.values()].reduce((a, b) => a + b, 0));
+  const avg = lengths.reduce((a, b) => a + b, 0) / docs.length;
+  const pickTerm = () => vocabulary[Math.floor(random() * vocabulary.length)]!;
+  const queries: QueryGroup[][] = Array.from({ length: 60 }, () =>
+    Array.from({ length: 1 + Math.floor(random() * 4) }, () => ({
+      term: pickTerm(),
+      weight: 0.5 + random(),
+      ...(random() < 0.4 ? { synonyms: [pickTerm(), pickTerm(), "unknown"], synonymWeight: 0.6 } : {}),
+      ...(random() < 0.4 ? { parts: [pickTerm(), pickTerm()], partWeight: 0.9 } : {}),
+    })),
+  );
+
+  /** BM25 of the groups as the documentation of QueryGroup describes it, document by document. */
+  function reference(index: LexicalIndex, groups: QueryGroup[], k: number, allow?: (i: number) => boolean) {
+    const bm25 = (d: number, term: string, weight: number) => {
+      const tf = docs[d]!.get(term) ?? 0;
+      if (tf === 0) return 0;
+      const norm = 1.2 * (1 - 0.5 + (0.5 * lengths[d]!) / avg);
+      return (weight * index.idf(term) * 2.2 * tf) / (tf + norm);
+    };
+    const scored = docs.map((_, d) => {
+      let score = 0;
+      for (const g of groups) {
+        const synonyms = (g.synonyms ?? []).filter((s) => index.documentFrequency(s) > 0);
+        const parts = g.parts && g.parts.length > 1 ? g.parts : [];
+        if (groups.length > 1 && index.documentFrequency(g.term) > docs.length * 0.5 && synonyms.length === 0 && parts.length === 0) continue;
+        let best = bm25(d, g.term, g.weight);
+        for (const s of synonyms) best = Math.max(best, bm25(d, s, g.weight * (g.synonymWeight ?? 0.5)));
+        best = Math.max(best, parts.reduce((sum, p) => sum + bm25(d, p, g.weight * (g.partWeight ?? 0.6)), 0));
+        score += best;
+      }
+      return { index: d, score };
+    });
+    return scored.filter((h) => h.score > 0 && (!allow || allow(h.index))).sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  it("ranks query concepts (words, synonyms, compound parts) as BM25 over them, with and without a filter, search after search", () => {
+    const index = LexicalIndex.build(docs);
+    const allow = (i: number) => i % 3 !== 0;
+    for (const groups of [...queries, ...queries]) {
+      for (const filter of [undefined, allow]) {
+        const got = index.searchGroups(groups, 10, filter);
+        const want = reference(index, groups, 10, filter);
+        expect(got.map((h) => h.index)).toEqual(want.map((h) => h.index));
+        // Frequencies and lengths are stored as 32-bit floats.
+        got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i]!.score, 5));
+      }
+    }
+  });
+
+  it("is searched the same from the shared memory another thread receives", async () => {
+    const dir = await tempDir();
+    await LexicalIndex.build(docs).save(dir);
+    const loaded = await LexicalIndex.load(dir);
+    const view = LexicalIndex.fromShared(structuredClone(loaded.shared()));
+    expect(view.terms).toEqual(loaded.terms);
+    for (const groups of queries) expect(view.searchGroups(groups, 10)).toEqual(loaded.searchGroups(groups, 10));
+    expect(() => LexicalIndex.build(docs).shared()).toThrow(/shared memory/);
+  });
+});
+

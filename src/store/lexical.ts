@@ -35,13 +35,19 @@ const COMMON_SHARE = 0.5;
  */
 export class LexicalIndex {
   private readonly termIds: Map<string, number>;
-  private scores: Float64Array;
   /** BM25 length normalisation of each document, computed once. */
   private readonly norms: Float32Array;
   /** Terms of each document (the postings transposed), built when first needed. */
   private forward: { offsets: Uint32Array; termIds: Uint32Array; tfs: Float32Array } | undefined;
-  private groupScores: Float64Array;
-  private partScores: Float64Array;
+  // Scratch space of searchGroups, one slot per document (see there).
+  private readonly scores: Float64Array;
+  private readonly groupScores: Float64Array;
+  private readonly partScores: Float64Array;
+  private readonly touched: Int32Array;
+  private readonly groupTouched: Int32Array;
+  private readonly partTouched: Int32Array;
+  private readonly top = new TopK();
+  private sharedTerms: SharedArrayBuffer | undefined;
 
   private constructor(
     readonly terms: string[],
@@ -54,9 +60,13 @@ export class LexicalIndex {
     this.termIds = new Map(terms.map((t, i) => [t, i]));
     this.norms = new Float32Array(docLengths.length);
     for (let d = 0; d < docLengths.length; d++) this.norms[d] = K1 * (1 - B + (B * docLengths[d]!) / (avgLength || 1));
-    this.scores = new Float64Array(docLengths.length);
-    this.groupScores = new Float64Array(docLengths.length);
-    this.partScores = new Float64Array(docLengths.length);
+    const n = docLengths.length;
+    this.scores = new Float64Array(n);
+    this.groupScores = new Float64Array(n);
+    this.partScores = new Float64Array(n);
+    this.touched = new Int32Array(n);
+    this.groupTouched = new Int32Array(n);
+    this.partTouched = new Int32Array(n);
   }
 
   get size(): number {
@@ -114,10 +124,17 @@ export class LexicalIndex {
     return this.searchGroups([...query].map(([term, weight]) => ({ term, weight })), k, allow);
   }
 
-  /** Top `k` documents for query concepts (see QueryGroup), optionally only those `allow` accepts. */
+  /**
+   * Top `k` documents for query concepts (see QueryGroup), optionally only those `allow` accepts.
+   * Allocation-free in the scan: scores and the lists of touched documents live in typed arrays
+   * kept with the index (each holds every document at most once), so a question creates no garbage
+   * in proportion to its postings. Weights must be positive; a term with another weight is ignored.
+   * Not reentrant: one search at a time per index (JavaScript runs one at a time per thread).
+   */
   searchGroups(groups: QueryGroup[], k: number, allow?: (index: number) => boolean): LexicalHit[] {
     const scores = this.scores;
-    const touched: number[] = [];
+    const touched = this.touched;
+    let count = 0;
     const n = this.size;
     for (const g of groups) {
       const alternatives = [...(g.synonyms ?? [])].filter((t) => this.termIds.has(t));
@@ -127,31 +144,39 @@ export class LexicalIndex {
       if (groups.length > 1 && this.documentFrequency(g.term) > n * COMMON_SHARE && alternatives.length === 0 && parts.length === 0) continue;
       if (alternatives.length === 0 && parts.length === 0) {
         // Just the word: straight into the scores.
-        this.accumulate(g.term, g.weight, scores, touched, "sum");
+        count = this.addScores(g.term, g.weight, scores, touched, count);
         continue;
       }
-      const groupTouched: number[] = [];
+      const groupScores = this.groupScores;
+      const groupTouched = this.groupTouched;
       // The word itself and its synonyms: the best of them counts.
-      this.accumulate(g.term, g.weight, this.groupScores, groupTouched, "max");
-      for (const a of alternatives) this.accumulate(a, g.weight * (g.synonymWeight ?? 0.5), this.groupScores, groupTouched, "max");
+      let inGroup = this.maxScores(g.term, g.weight, groupScores, groupTouched, 0);
+      for (const a of alternatives) inGroup = this.maxScores(a, g.weight * (g.synonymWeight ?? 0.5), groupScores, groupTouched, inGroup);
       // The compound's parts count together, as one alternative.
       if (parts.length > 1) {
-        const partTouched: number[] = [];
-        for (const p of parts) this.accumulate(p, g.weight * (g.partWeight ?? 0.6), this.partScores, partTouched, "sum");
-        for (const doc of partTouched) {
-          if (this.groupScores[doc] === 0) groupTouched.push(doc);
-          this.groupScores[doc] = Math.max(this.groupScores[doc]!, this.partScores[doc]!);
-          this.partScores[doc] = 0;
+        const partScores = this.partScores;
+        const partTouched = this.partTouched;
+        let inParts = 0;
+        for (const p of parts) inParts = this.addScores(p, g.weight * (g.partWeight ?? 0.6), partScores, partTouched, inParts);
+        for (let i = 0; i < inParts; i++) {
+          const doc = partTouched[i]!;
+          if (groupScores[doc] === 0) groupTouched[inGroup++] = doc;
+          groupScores[doc] = Math.max(groupScores[doc]!, partScores[doc]!);
+          partScores[doc] = 0;
         }
       }
-      for (const doc of groupTouched) {
-        if (scores[doc] === 0) touched.push(doc);
-        scores[doc] = scores[doc]! + this.groupScores[doc]!;
-        this.groupScores[doc] = 0;
+      for (let i = 0; i < inGroup; i++) {
+        const doc = groupTouched[i]!;
+        if (scores[doc] === 0) touched[count++] = doc;
+        scores[doc] = scores[doc]! + groupScores[doc]!;
+        groupScores[doc] = 0;
       }
     }
-    const top = new TopK(k);
-    for (const doc of touched) {
+    const top = this.top;
+    top.reset(k);
+    // Offered in the order the documents were first touched, as before: ties rank the same.
+    for (let i = 0; i < count; i++) {
+      const doc = touched[i]!;
       if (!allow || allow(doc)) top.offer(doc, scores[doc]!);
       scores[doc] = 0;
     }
@@ -205,20 +230,38 @@ export class LexicalIndex {
     return { offsets, termIds, tfs };
   }
 
-  private accumulate(term: string, weight: number, into: Float64Array, touched: number[], mode: "max" | "sum"): void {
+  /** Adds the term's BM25 score to `into` for each document holding it; returns the new count of `touched`. */
+  private addScores(term: string, weight: number, into: Float64Array, touched: Int32Array, count: number): number {
     const t = this.termIds.get(term);
-    if (t === undefined || weight === 0) return;
-    const idf = this.idf(term);
-    const w = weight * idf * (K1 + 1);
+    if (t === undefined || !(weight > 0)) return count;
+    const w = weight * this.idf(term) * (K1 + 1);
+    const { postings, tfs, norms } = this;
     const end = this.offsets[t + 1]!;
     for (let p = this.offsets[t]!; p < end; p++) {
-      const doc = this.postings[p]!;
-      const tf = this.tfs[p]!;
-      const score = (w * tf) / (tf + this.norms[doc]!);
+      const doc = postings[p]!;
+      const tf = tfs[p]!;
       const old = into[doc]!;
-      if (old === 0) touched.push(doc);
-      into[doc] = mode === "max" ? Math.max(old, score) : old + score;
+      if (old === 0) touched[count++] = doc;
+      into[doc] = old + (w * tf) / (tf + norms[doc]!);
     }
+    return count;
+  }
+
+  /** Keeps the larger of `into` and the term's BM25 score for each document holding it; returns the new count of `touched`. */
+  private maxScores(term: string, weight: number, into: Float64Array, touched: Int32Array, count: number): number {
+    const t = this.termIds.get(term);
+    if (t === undefined || !(weight > 0)) return count;
+    const w = weight * this.idf(term) * (K1 + 1);
+    const { postings, tfs, norms } = this;
+    const end = this.offsets[t + 1]!;
+    for (let p = this.offsets[t]!; p < end; p++) {
+      const doc = postings[p]!;
+      const tf = tfs[p]!;
+      const old = into[doc]!;
+      if (old === 0) touched[count++] = doc;
+      into[doc] = Math.max(old, (w * tf) / (tf + norms[doc]!));
+    }
+    return count;
   }
 
   async save(dir: string, name = "lexical"): Promise<void> {
@@ -234,6 +277,10 @@ export class LexicalIndex {
     await writeFile(path.join(dir, `${name}.bin`), Buffer.concat(parts));
   }
 
+  /**
+   * Loads an index written by `save`. Its arrays live in shared memory, so that retrieval worker
+   * threads can search the same bytes (see `shared` and `fromShared`) instead of each holding a copy.
+   */
   static async load(dir: string, name = "lexical"): Promise<LexicalIndex> {
     const header = JSON.parse(await readFile(path.join(dir, `${name}.json`), "utf8")) as {
       format: number;
@@ -244,58 +291,120 @@ export class LexicalIndex {
     };
     if (header.format !== 1) throw new Error(`lexical index format ${header.format} is not supported`);
     const bin = await readFile(path.join(dir, `${name}.bin`));
-    // Copy into an aligned buffer: typed arrays need 4-byte alignment.
-    const buf = new ArrayBuffer(bin.byteLength);
-    new Uint8Array(buf).set(bin);
+    // Copied into an aligned buffer (typed arrays need 4-byte alignment), and a shared one.
+    const data = new SharedArrayBuffer(bin.byteLength);
+    new Uint8Array(data).set(bin);
+    if (bin.byteLength !== 4 * (header.terms.length + 1 + 2 * header.postings + header.documents)) throw new Error("lexical index is truncated or corrupt");
+    return LexicalIndex.over(header.terms, data, header.postings, header.documents, header.avgLength);
+  }
+
+  /** The index's memory and what is needed to search it from another thread (see `fromShared`). */
+  shared(): SharedLexicalIndex {
+    if (!(this.offsets.buffer instanceof SharedArrayBuffer)) throw new Error("only a loaded lexical index is in shared memory");
+    if (!this.sharedTerms) {
+      // The terms travel as JSON bytes in shared memory too: a message that carries them costs no copy.
+      const bytes = Buffer.from(JSON.stringify(this.terms));
+      this.sharedTerms = new SharedArrayBuffer(bytes.byteLength);
+      new Uint8Array(this.sharedTerms).set(bytes);
+    }
+    return { data: this.offsets.buffer, terms: this.sharedTerms, postings: this.postings.length, documents: this.size, avgLength: this.avgLength };
+  }
+
+  /** The index another thread loaded, over the same memory. */
+  static fromShared(s: SharedLexicalIndex): LexicalIndex {
+    const terms = JSON.parse(Buffer.from(s.terms).toString("utf8")) as string[];
+    return LexicalIndex.over(terms, s.data, s.postings, s.documents, s.avgLength);
+  }
+
+  /** The arrays in the layout of the .bin file: offsets, postings, term frequencies, document lengths. */
+  private static over(terms: string[], data: ArrayBufferLike, postings: number, documents: number, avgLength: number): LexicalIndex {
     let at = 0;
-    const take = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, n: number): T => {
-      const arr = make(buf, at, n);
+    const take = <T>(make: (o: number, n: number) => T, n: number): T => {
+      const arr = make(at, n);
       at += n * 4;
       return arr;
     };
-    const offsets = take((b, o, n) => new Uint32Array(b, o, n), header.terms.length + 1);
-    const postings = take((b, o, n) => new Uint32Array(b, o, n), header.postings);
-    const tfs = take((b, o, n) => new Float32Array(b, o, n), header.postings);
-    const docLengths = take((b, o, n) => new Float32Array(b, o, n), header.documents);
-    if (at !== bin.byteLength) throw new Error("lexical index is truncated or corrupt");
-    return new LexicalIndex(header.terms, offsets, postings, tfs, docLengths, header.avgLength);
+    const offsets = take((o, n) => new Uint32Array(data, o, n), terms.length + 1);
+    const ids = take((o, n) => new Uint32Array(data, o, n), postings);
+    const tfs = take((o, n) => new Float32Array(data, o, n), postings);
+    const docLengths = take((o, n) => new Float32Array(data, o, n), documents);
+    return new LexicalIndex(terms, offsets, ids, tfs, docLengths, avgLength);
   }
 }
 
-/** The k best (index, score) pairs seen, kept in a min-heap: no sort of every touched document. */
+/** A loaded lexical index as it is handed to a worker thread: shared memory and a few numbers. */
+export interface SharedLexicalIndex {
+  data: SharedArrayBuffer;
+  /** The sorted terms as UTF-8 JSON. */
+  terms: SharedArrayBuffer;
+  postings: number;
+  documents: number;
+  avgLength: number;
+}
+
+/**
+ * The k best (index, score) pairs seen, kept in a min-heap: no sort of every touched document.
+ * The heap lives in two typed arrays that are reused from search to search; its operations (and so
+ * the order of equal scores) are those of the object heap it replaced.
+ */
 class TopK {
-  private readonly items: LexicalHit[] = [];
-  constructor(private readonly k: number) {}
+  private k = 0;
+  private size = 0;
+  private indexes = new Int32Array(0);
+  private scores = new Float64Array(0);
+
+  reset(k: number): void {
+    this.k = Math.max(0, k);
+    this.size = 0;
+    if (this.indexes.length < this.k) {
+      this.indexes = new Int32Array(this.k);
+      this.scores = new Float64Array(this.k);
+    }
+  }
 
   offer(index: number, score: number): void {
-    const h = this.items;
-    if (h.length === this.k && score <= h[0]!.score) return;
-    if (h.length < this.k) {
-      h.push({ index, score });
-      let i = h.length - 1;
+    const { indexes, scores, k } = this;
+    if (this.size === k && score <= scores[0]!) return;
+    if (this.size < k) {
+      let i = this.size++;
+      indexes[i] = index;
+      scores[i] = score;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (h[parent]!.score <= h[i]!.score) break;
-        [h[parent], h[i]] = [h[i]!, h[parent]!];
+        if (scores[parent]! <= scores[i]!) break;
+        this.swap(parent, i);
         i = parent;
       }
-    } else if (this.k > 0 && score > h[0]!.score) {
-      h[0] = { index, score };
+    } else if (k > 0 && score > scores[0]!) {
+      indexes[0] = index;
+      scores[0] = score;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && h[l]!.score < h[m]!.score) m = l;
-        if (r < h.length && h[r]!.score < h[m]!.score) m = r;
+        if (l < this.size && scores[l]! < scores[m]!) m = l;
+        if (r < this.size && scores[r]! < scores[m]!) m = r;
         if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
+        this.swap(m, i);
         i = m;
       }
     }
   }
 
+  /** Best first; equal scores keep their order in the heap (a stable sort). */
   sorted(): LexicalHit[] {
-    return [...this.items].sort((a, b) => b.score - a.score);
+    const out: LexicalHit[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ index: this.indexes[i]!, score: this.scores[i]! });
+    return out.sort((a, b) => b.score - a.score);
+  }
+
+  private swap(a: number, b: number): void {
+    const i = this.indexes[a]!;
+    this.indexes[a] = this.indexes[b]!;
+    this.indexes[b] = i;
+    const s = this.scores[a]!;
+    this.scores[a] = this.scores[b]!;
+    this.scores[b] = s;
   }
 }
