@@ -168,3 +168,34 @@ describe("lexical index at scale", () => {
   });
 });
 
+describe("search view of an index version (retrieval workers)", () => {
+  const towns = ["nord", "sued"];
+  const townChunks: Chunk[] = chunks.concat(chunks).map((c, i) => {
+    const record = { ...c, id: `t${i}`, docId: `t${Math.floor(i / 2)}`, municipality: i % 3 === 2 ? null : towns[i % 2]! };
+    return { ...record, hash: hashChunk(record) };
+  });
+
+  it("loads without chunk texts, from shared memory or from the files, and searches as the whole version", async () => {
+    const dir = await tempDir();
+    const emb = new LocalEmbeddings();
+    const vectors = await emb.embedDocuments(townChunks.map((c) => c.text));
+    const manifest = { version: "v1", createdAt: "", embedder: emb.id, dimensions: 512, chunks: townChunks.length, documents: 5, municipalities: towns };
+    await writeSnapshot(dir, { manifest, chunks: townChunks, vectors });
+    const whole = await IndexSnapshot.load(dir);
+    const views = [await IndexSnapshot.loadForSearch(dir, {}, structuredClone(whole.searchParts())), await IndexSnapshot.loadForSearch(dir)];
+    const query = [...new Map(whole.analyzer.terms("Gebühr Steuer Hund Grab").map((t) => [t.term, t.weight]))].map(([term, weight]) => ({ term, weight }));
+    for (const view of views) {
+      expect(view.chunks.map((c) => c.municipality)).toEqual(townChunks.map((c) => c.municipality));
+      expect(() => view.chunks[0]!.text).toThrow(/no chunk texts/);
+      for (const town of [...towns, "elsewhere"]) {
+        expect(view.maskFor(town)).toEqual(whole.maskFor(town));
+        expect(view.documentMaskFor(town)).toEqual(whole.documentMaskFor(town));
+        const mask = view.maskFor(town);
+        expect(view.lexical.searchGroups(query, 5, (i) => mask[i] === 1)).toEqual(whole.lexical.searchGroups(query, 5, (i) => mask[i] === 1));
+      }
+      expect(view.documents.index.searchGroups(query, 5)).toEqual(whole.documents.index.searchGroups(query, 5));
+    }
+    expect(whole.maskFor("nord")).toEqual(Uint8Array.from(townChunks, (c) => (c.municipality === null || c.municipality === "nord" ? 1 : 0)));
+  });
+});
+

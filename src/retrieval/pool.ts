@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Config } from "../config/schema.js";
 import { AppError } from "../errors.js";
-import type { IndexSnapshot } from "../store/snapshot.js";
+import { loadedSearchParts, type IndexSnapshot, type SharedSearchParts } from "../store/snapshot.js";
 import type { HybridOptions, RetrievalResult, RetrieveOptions } from "./hybrid.js";
 
 export interface WorkerSetup {
@@ -19,6 +19,8 @@ export interface WorkerRequest {
   question?: string;
   municipality?: string;
   k: number;
+  /** The version's search memory, when the main thread has it loaded: used by a worker that loads this version. */
+  shared?: SharedSearchParts;
 }
 
 export type WorkerReply =
@@ -32,8 +34,9 @@ export interface Retriever {
 }
 
 /**
- * Retrieval in worker threads, one per core: each holds the published index; a question goes to the
- * worker with the fewest in flight. The results are mapped back to the main thread's chunks.
+ * Retrieval in worker threads, one per core: each searches the published version (the lexical
+ * indexes in the main thread's memory, see SharedSearchParts); a question goes to the worker with the
+ * fewest in flight. The results are mapped back to the main thread's chunks.
  */
 type Slot = { worker: Worker; pending: Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }> };
 
@@ -53,7 +56,8 @@ export class RetrievalPool implements Retriever {
 
   /** Loads a version in every worker ahead of the first question; fails if a worker cannot load it. */
   async warm(dir: string): Promise<void> {
-    const replies = await Promise.all(this.workers.map((w) => this.send(w, { id: this.nextId++, dir, k: 0 }, 120_000)));
+    const shared = loadedSearchParts(dir);
+    const replies = await Promise.all(this.workers.map((w) => this.send(w, { id: this.nextId++, dir, k: 0, ...(shared ? { shared } : {}) }, 120_000)));
     const failed = replies.find((r) => !r.ok);
     if (failed && !failed.ok) throw new Error(`a retrieval worker could not load ${dir}: ${failed.error.detail ?? failed.error.message}`);
   }
@@ -66,6 +70,8 @@ export class RetrievalPool implements Retriever {
       question,
       ...(options.municipality ? { municipality: options.municipality } : {}),
       k: options.k,
+      // Shared memory travels by reference: a few bytes per message, used only by a worker that has yet to load this version.
+      shared: snapshot.searchParts(),
     });
     if (!reply.ok) {
       if (reply.error.code) throw new AppError(reply.error.code, reply.error.message, reply.error.status ?? 500);

@@ -1,6 +1,8 @@
 /**
- * A retrieval worker thread: holds its own copy of the published index and answers retrieval
- * requests, so that questions in flight use every core and never block the server's event loop.
+ * A retrieval worker thread: answers retrieval requests, so that questions in flight use every core
+ * and never block the server's event loop. It holds the search indexes of the published version
+ * (the lexical ones in memory shared with the main thread) but no chunk texts: it answers with chunk
+ * numbers, which the main thread maps to its records.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { Config } from "../config/schema.js";
@@ -29,7 +31,7 @@ parentPort!.on("message", async (req: WorkerRequest) => {
     let entry = loaded?.dir === req.dir ? loaded : previous?.dir === req.dir ? previous : undefined;
     if (!entry) {
       previous = loaded;
-      entry = loaded = { dir: req.dir, snapshot: IndexSnapshot.load(req.dir, { efSearch: setup.efSearch }) };
+      entry = loaded = { dir: req.dir, snapshot: IndexSnapshot.loadForSearch(req.dir, { efSearch: setup.efSearch }, req.shared) };
     }
     const snapshot = await entry.snapshot;
     if (req.question === undefined) return parentPort!.postMessage({ id: req.id, ok: true } satisfies WorkerReply);

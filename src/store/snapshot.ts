@@ -6,12 +6,40 @@ import { Decompounder } from "../text/decompound.js";
 import { GermanAnalyzer, termFrequencies } from "../text/analyzer.js";
 import { foldWord, words } from "../text/normalize.js";
 import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
-import { LexicalIndex, type TermCounts } from "./lexical.js";
+import { LexicalIndex, type SharedLexicalIndex, type TermCounts } from "./lexical.js";
 import { chunkContext, documentKey, type Chunk, type IndexManifest } from "./records.js";
 import { VectorIndex, type VectorIndexOptions } from "./vector.js";
 
 /** Weight of title, headings and § title against body text in the lexical index. */
 export const CONTEXT_WEIGHT = 2;
+
+/** Each chunk's town as a small number: 0 for shared sources, else 1 + its place in `names`. */
+export interface ChunkTowns {
+  names: string[];
+  codes: Uint16Array;
+}
+
+/**
+ * What a retrieval worker thread needs of a loaded version, in memory the threads share: the lexical
+ * indexes, each chunk's document and each chunk's town; no texts (see IndexSnapshot.loadForSearch).
+ */
+export interface SharedSearchParts {
+  lexical: SharedLexicalIndex;
+  documents: SharedLexicalIndex;
+  docOf: SharedArrayBuffer;
+  towns: { names: string[]; codes: SharedArrayBuffer };
+}
+
+/**
+ * The versions loaded in this thread, by folder, held weakly: the worker pool is told only a folder
+ * to warm, and hands the workers that version's shared memory from here.
+ */
+const loadedVersions = new Map<string, WeakRef<IndexSnapshot>>();
+
+/** The shared search memory of the version in `dir`, if this thread has it loaded. */
+export function loadedSearchParts(dir: string): SharedSearchParts | undefined {
+  return loadedVersions.get(dir)?.deref()?.searchParts();
+}
 
 /** One published index version, loaded: read-only, shared by all requests. */
 export class IndexSnapshot {
@@ -21,8 +49,10 @@ export class IndexSnapshot {
   maskFor(municipality: string): Uint8Array {
     let mask = this.masks.get(municipality);
     if (!mask) {
-      mask = new Uint8Array(this.chunks.length);
-      this.chunks.forEach((c, i) => (mask![i] = c.municipality === null || c.municipality === municipality ? 1 : 0));
+      const own = this.towns.names.indexOf(municipality) + 1;
+      const { codes } = this.towns;
+      mask = new Uint8Array(codes.length);
+      for (let i = 0; i < codes.length; i++) mask[i] = codes[i] === 0 || codes[i] === own ? 1 : 0;
       this.masks.set(municipality, mask);
     }
     return mask;
@@ -40,37 +70,126 @@ export class IndexSnapshot {
     return mask;
   }
 
-  constructor(
+  private constructor(
     /** The version folder it was loaded from. */
     readonly dir: string,
     readonly manifest: IndexManifest,
+    /** The chunk records; in a retrieval worker only their towns (see loadForSearch). */
     readonly chunks: Chunk[],
     readonly lexical: LexicalIndex,
     readonly vector: VectorIndex,
     readonly analyzer: GermanAnalyzer,
     /** BM25 over whole documents (all their chunks' terms), and each chunk's document number in it. */
     readonly documents: { index: LexicalIndex; docOf: Int32Array },
-  ) {}
+    private readonly towns: ChunkTowns,
+  ) {
+    if (chunks.length !== manifest.chunks || lexical.size !== manifest.chunks || vector.size !== manifest.chunks || towns.codes.length !== manifest.chunks) {
+      throw new Error(
+        `index version ${manifest.version} is inconsistent: manifest says ${manifest.chunks} chunks, ` +
+          `found ${chunks.length} texts, ${lexical.size} lexical and ${vector.size} vector entries`,
+      );
+    }
+    if (documents.docOf.length !== manifest.chunks) throw new Error(`index version ${manifest.version} is inconsistent: the document map does not match the chunks`);
+  }
 
+  /** The whole version: chunk records and everything retrieval searches. */
   static async load(dir: string, options: VectorIndexOptions = {}): Promise<IndexSnapshot> {
-    const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as IndexManifest;
+    const manifest = await readManifest(dir);
     const [chunks, lexical, vector, vocabulary, docIndex, docOf] = await Promise.all([
       readChunks(path.join(dir, "chunks.jsonl")),
       LexicalIndex.load(dir),
       VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
       readVocabulary(path.join(dir, "vocabulary.json")),
       LexicalIndex.load(dir, "lexical-documents"),
-      readFile(path.join(dir, "chunk-documents.bin")).then((b) => new Int32Array(new Uint8Array(b).buffer)),
+      readDocumentMap(dir),
     ]);
-    if (chunks.length !== manifest.chunks || lexical.size !== manifest.chunks || vector.size !== manifest.chunks) {
-      throw new Error(
-        `index version ${manifest.version} is inconsistent: manifest says ${manifest.chunks} chunks, ` +
-          `found ${chunks.length} texts, ${lexical.size} lexical and ${vector.size} vector entries`,
-      );
-    }
-    if (docOf.length !== chunks.length) throw new Error(`index version ${manifest.version} is inconsistent: the document map does not match the chunks`);
-    return new IndexSnapshot(dir, manifest, chunks, lexical, vector, analyzerFor(vocabulary), { index: docIndex, docOf });
+    const snapshot = new IndexSnapshot(dir, manifest, chunks, lexical, vector, analyzerFor(vocabulary), { index: docIndex, docOf }, townsOf(chunks));
+    for (const [d, ref] of loadedVersions) if (!ref.deref()) loadedVersions.delete(d);
+    loadedVersions.set(dir, new WeakRef(snapshot));
+    return snapshot;
   }
+
+  /**
+   * What a retrieval worker needs: the search indexes, without the chunks' texts, which only the
+   * main thread keeps (a worker's heap stays small, and its garbage collection quick). The lexical
+   * indexes and chunk maps come from `shared` (the main thread's memory, no copy) when given, else
+   * from the files. The vector index is always the worker's own: hnswlib cannot share one.
+   */
+  static async loadForSearch(dir: string, options: VectorIndexOptions = {}, shared?: SharedSearchParts): Promise<IndexSnapshot> {
+    const manifest = await readManifest(dir);
+    const [vector, vocabulary] = await Promise.all([
+      VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
+      readVocabulary(path.join(dir, "vocabulary.json")),
+    ]);
+    const [lexical, docIndex, docOf, towns] = shared
+      ? [
+          LexicalIndex.fromShared(shared.lexical),
+          LexicalIndex.fromShared(shared.documents),
+          new Int32Array(shared.docOf),
+          { names: shared.towns.names, codes: new Uint16Array(shared.towns.codes) },
+        ]
+      : await Promise.all([LexicalIndex.load(dir), LexicalIndex.load(dir, "lexical-documents"), readDocumentMap(dir), readTowns(path.join(dir, "chunks.jsonl"))]);
+    const records = [null, ...towns.names].map(townOnlyRecord);
+    const chunks = Array.from(towns.codes, (c) => records[c]!);
+    return new IndexSnapshot(dir, manifest, chunks, lexical, vector, analyzerFor(vocabulary), { index: docIndex, docOf }, towns);
+  }
+
+  /** This version's search memory, for worker threads (see loadForSearch). */
+  searchParts(): SharedSearchParts {
+    const share = (a: ArrayBufferView) => {
+      if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error("this index version is not in shared memory");
+      return a.buffer;
+    };
+    return {
+      lexical: this.lexical.shared(),
+      documents: this.documents.index.shared(),
+      docOf: share(this.documents.docOf),
+      towns: { names: this.towns.names, codes: share(this.towns.codes) },
+    };
+  }
+}
+
+/**
+ * A chunk record in a retrieval worker, which knows only the chunk's town (retrieval favours a town's
+ * own chunks). Reading anything else there is a mistake, and says so instead of reading undefined.
+ */
+function townOnlyRecord(municipality: string | null): Chunk {
+  return new Proxy({ municipality } as Chunk, {
+    get(target, key) {
+      if (key === "municipality") return target.municipality;
+      throw new Error(`a retrieval worker holds no chunk texts or records (read "${String(key)}" in the main thread, from the hit's index)`);
+    },
+  });
+}
+
+/** Each chunk's town as a number, in shared memory. */
+function townsOf(chunks: Iterable<Pick<Chunk, "municipality">>): ChunkTowns {
+  const names: string[] = [];
+  const codeOf = new Map<string, number>();
+  const list: number[] = [];
+  for (const c of chunks) {
+    let code = 0;
+    if (c.municipality !== null) {
+      code = codeOf.get(c.municipality) ?? 0;
+      if (code === 0) codeOf.set(c.municipality, (code = names.push(c.municipality)));
+    }
+    list.push(code);
+  }
+  if (names.length >= 0xffff) throw new Error(`an index version with ${names.length} towns is not supported`);
+  const codes = new Uint16Array(new SharedArrayBuffer(list.length * 2));
+  codes.set(list);
+  return { names, codes };
+}
+
+async function readManifest(dir: string): Promise<IndexManifest> {
+  return JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as IndexManifest;
+}
+
+async function readDocumentMap(dir: string): Promise<Int32Array> {
+  const bytes = await readFile(path.join(dir, "chunk-documents.bin"));
+  const docOf = new Int32Array(new SharedArrayBuffer(bytes.byteLength & ~3));
+  new Uint8Array(docOf.buffer).set(bytes.subarray(0, docOf.byteLength));
+  return docOf;
 }
 
 export function analyzerFor(vocabulary: ReadonlyMap<string, number>): GermanAnalyzer {
@@ -149,6 +268,14 @@ async function readChunks(file: string): Promise<Chunk[]> {
   const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
   for await (const line of lines) if (line.trim()) chunks.push(JSON.parse(line) as Chunk);
   return chunks;
+}
+
+/** Only the towns of the chunks: their texts are dropped as they are read. */
+async function readTowns(file: string): Promise<ChunkTowns> {
+  const towns: Pick<Chunk, "municipality">[] = [];
+  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  for await (const line of lines) if (line.trim()) towns.push({ municipality: (JSON.parse(line) as Chunk).municipality });
+  return townsOf(towns);
 }
 
 async function readVocabulary(file: string): Promise<Map<string, number>> {
