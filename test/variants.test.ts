@@ -8,7 +8,9 @@ import { HybridRetriever } from "../src/retrieval/hybrid.js";
 import { editDistance, nearWords, rootOf, wordFamily } from "../src/retrieval/variants.js";
 import type { Chunk } from "../src/store/records.js";
 import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
-import { GermanAnalyzer } from "../src/text/analyzer.js";
+import { GermanAnalyzer, stem } from "../src/text/analyzer.js";
+import { foldWord } from "../src/text/normalize.js";
+import { QUESTION_FRAME } from "../src/text/stopwords.js";
 import { SynonymTable } from "../src/text/synonyms.js";
 
 describe("edit distance", () => {
@@ -57,6 +59,7 @@ describe("retrieval with word variants", () => {
     ["Wohngeld", "Wohngeld ist ein Zuschuss zur Miete. Den Antrag stellen Sie bei der Wohngeldstelle."],
     ["Abfall", "Die Restmülltonne wird alle zwei Wochen geleert. Sperrmüll holen wir auf Anfrage ab."],
     ["Museum und Bücherei", "Die Kultur hat bei uns ein Zuhause: Ausstellungen, Lesungen und Konzerte das ganze Jahr."],
+    ["Fundbüro", "Was Sie gefunden haben, finden Sie und andere im Fundbüro in der Nähe des Bahnhofs wieder. Möglich ist auch eine Abgabe bei der Polizei."],
     ["Rathaus in Grosserlach", "Das Rathaus ist montags bis freitags von 8 bis 12 Uhr geöffnet."],
   ];
 
@@ -83,6 +86,12 @@ describe("retrieval with word variants", () => {
     // "kulturell" is three edits from "Kultur": no typo, a word of the same family.
     const result = await lexicalOnly.retrieve(snapshot, "Was gibt es Kulturelles?", { k: 3 });
     expect(result.hits[0]?.chunk.title).toBe("Museum und Bücherei");
+  });
+
+  it("searches for what a question is about, not for how it is asked", async () => {
+    // The list holds stems: it must follow the stemmer.
+    for (const w of ["finden", "erhalten", "möglich", "Möglichkeiten", "Nähe", "Art"]) expect(QUESTION_FRAME.has(stem(foldWord(w)))).toBe(true);
+    expect(await first("Wo finde ich in meiner Nähe Kultur?")).toBe("Museum und Bücherei");
   });
 
   it("finds a page despite a typo, and counts the corrected word as covered", async () => {

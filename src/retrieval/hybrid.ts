@@ -5,6 +5,7 @@ import type { Glossary } from "../text/glossary.js";
 import { hasNonLatinScript } from "../text/multilingual.js";
 import type { Retriever } from "./pool.js";
 import { nearWords, wordFamily } from "./variants.js";
+import { QUESTION_FRAME } from "../text/stopwords.js";
 import type { Chunk } from "../store/records.js";
 import type { IndexSnapshot } from "../store/snapshot.js";
 import type { LexicalHit, QueryGroup } from "../store/lexical.js";
@@ -199,7 +200,11 @@ export class HybridRetriever implements Retriever {
   private keyTerms(snapshot: IndexSnapshot, question: string): KeyTerm[] {
     const seen = new Set<string>();
     const out: KeyTerm[] = [];
-    for (const w of snapshot.analyzer.analyseWords(question)) {
+    const words = snapshot.analyzer.analyseWords(question);
+    // "Wo finde ich …", "Welche Möglichkeiten …": words of how a question is asked, not what it is about
+    // (unless they are all there is).
+    const topical = words.filter((w) => !QUESTION_FRAME.has(w.stem));
+    for (const w of topical.length > 0 ? topical : words) {
       if (seen.has(w.stem)) continue;
       seen.add(w.stem);
       const alternatives = new Set(this.synonyms.of(w.stem));

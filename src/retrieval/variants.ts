@@ -2,7 +2,8 @@
  * Word families: "inklusive" finds "Inklusion", "psychologisch" finds "Psychologe", "ehrenamtlich"
  * finds "Ehrenamt". Stemming joins inflections, not derivations; so a question word also searches the
  * indexed words that share its root (the stem without a derivational ending) and are at most a few
- * letters longer than it: related forms, not compounds built on it.
+ * letters longer than it: related forms, not compounds built on it; and the word without its last one or
+ * two letters ("warschau" for "warschaus"), if the index has that.
  */
 
 /** Derivational endings of Snowball stems, longest first. */
@@ -12,6 +13,8 @@ const MIN_ROOT = 5;
 /** A family member is at most this many letters longer than the root. */
 const MAX_EXTRA = 5;
 const MAX_VARIANTS = 6;
+/** Shorter forms: at most this many letters less (a genitive -s, -es that Snowball keeps on names). */
+const MAX_CUT = 2;
 
 export function rootOf(stem: string): string {
   for (const e of ENDINGS) if (stem.endsWith(e) && stem.length - e.length >= MIN_ROOT) return stem.slice(0, -e.length);
@@ -23,6 +26,12 @@ export function wordFamily(stem: string, vocabulary: readonly string[]): string[
   const root = rootOf(stem);
   if (root.length < MIN_ROOT || /\d/.test(root)) return [];
   const out: string[] = [];
+  // Shorter forms of the word itself ("warschau" for the genitive "warschaus"), if the index has them.
+  for (let cut = 1; cut <= MAX_CUT && stem.length - cut >= MIN_ROOT; cut++) {
+    const shorter = stem.slice(0, -cut);
+    const at = lowerBound(vocabulary, shorter);
+    if (vocabulary[at] === shorter) out.push(shorter);
+  }
   for (let i = lowerBound(vocabulary, root); i < vocabulary.length && vocabulary[i]!.startsWith(root); i++) {
     const t = vocabulary[i]!;
     if (t !== stem && t.length <= root.length + MAX_EXTRA) out.push(t);
