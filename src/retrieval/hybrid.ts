@@ -107,8 +107,9 @@ export class HybridRetriever implements Retriever {
     const passThrough = hasNonLatinScript(question) ? (question.match(/[A-Za-zÄÖÜäöüß0-9][\wÄÖÜäöüß+.-]*/g) ?? []) : [];
     const searchText = german.length > 0 || passThrough.length > 0 ? [...german, ...passThrough].join(" ") : question;
     // Glossary matches of question phrases alone ("can I", "gibt es") leave no word to search with.
-    const translated = this.keyTerms(snapshot, searchText);
-    const keyTerms = translated.length > 0 ? translated : this.keyTerms(snapshot, question);
+    // German words from the glossary are spelled right: only the citizen's own words may hold typos.
+    const translated = searchText === question ? [] : this.keyTerms(snapshot, searchText, false);
+    const keyTerms = translated.length > 0 ? translated : this.keyTerms(snapshot, question, true);
     const groups: QueryGroup[] = keyTerms.map((t) => ({
       term: t.stem,
       weight: 1,
@@ -197,7 +198,7 @@ export class HybridRetriever implements Retriever {
     }
   }
 
-  private keyTerms(snapshot: IndexSnapshot, question: string): KeyTerm[] {
+  private keyTerms(snapshot: IndexSnapshot, question: string, typos: boolean): KeyTerm[] {
     const seen = new Set<string>();
     const out: KeyTerm[] = [];
     const words = snapshot.analyzer.analyseWords(question);
@@ -210,7 +211,7 @@ export class HybridRetriever implements Retriever {
       const alternatives = new Set(this.synonyms.of(w.stem));
       for (const p of w.parts) for (const s of this.synonyms.of(p)) alternatives.add(s);
       // A word the sources never use, and no compound of known words: perhaps a typo.
-      if (alternatives.size === 0 && w.parts.length === 0 && snapshot.lexical.documentFrequency(w.stem) === 0) {
+      if (typos && alternatives.size === 0 && w.parts.length === 0 && snapshot.lexical.documentFrequency(w.stem) === 0) {
         for (const near of nearWords(w.stem, snapshot.lexical.terms)) alternatives.add(near);
       }
       out.push({ stem: w.stem, alternatives: [...alternatives], partsOf: w.parts, idf: snapshot.lexical.idf(w.stem) });

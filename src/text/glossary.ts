@@ -52,7 +52,10 @@ export class Glossary {
           const keys = tokens(term).map((t) => wordKey(t, lang));
           if (keys.length === 0 || keys.join("").length < 3) continue;
           const list = byFirst.get(keys[0]!) ?? [];
-          if (!list.some((e) => e.concept === id && e.keys.join(" ") === keys.join(" "))) list.push({ concept: id, keys, words });
+          // Variants with the same keys still differ where short keys must match the word as written
+          // ("تأمين صحي" and "التأمين الصحي"): only exact duplicates are dropped.
+          const same = (e: Entry) => e.concept === id && e.keys.join(" ") === keys.join(" ") && e.words.join(" ") === words.join(" ");
+          if (!list.some(same)) list.push({ concept: id, keys, words });
           byFirst.set(keys[0]!, list);
         }
       }
