@@ -75,6 +75,9 @@ done
 echo
 npx tsx bench/summarise-results.ts "$RESULTS" "${sets[@]}"
 table=$?
+echo
+# The town-named statute check reads the Satzungen results just written.
+npx tsx bench/town-named.ts "$OUT" || table=1
 if [ ${#failed[@]} -gt 0 ]; then
   echo "eval-shared: failed: ${failed[*]}" >&2
   exit 1
