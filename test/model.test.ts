@@ -180,6 +180,34 @@ describe("answers through an OpenAI-compatible endpoint", () => {
   });
 });
 
+describe("when the citizen goes away", () => {
+  // The stalled stream would end by the idle timeout (400 ms here); the call must end well before.
+  const waitForStreams = async (n: number, withinMs: number) => {
+    const until = Date.now() + withinMs;
+    while (fake.openStreams() !== n && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    return fake.openStreams();
+  };
+
+  it("stops the model call when an HTTP client disconnects", async () => {
+    script = () => ({ stallAfter: "Ein Reihengrab kostet" });
+    const client = new AbortController();
+    const pending = fetch(`${base}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "Was kostet ein Reihengrab?" }), signal: client.signal }).catch(() => undefined);
+    expect(await waitForStreams(1, 1000)).toBe(1);
+    client.abort();
+    await pending;
+    expect(await waitForStreams(0, 200)).toBe(0);
+  });
+
+  it("stops the model call when a socket disconnects", async () => {
+    script = () => ({ stallAfter: "Ein Reihengrab kostet" });
+    const socket = connect(base, { transports: ["websocket"], forceNew: true });
+    socket.emit("ask", { question: "Was kostet ein Reihengrab?" });
+    expect(await waitForStreams(1, 1000)).toBe(1);
+    socket.disconnect();
+    expect(await waitForStreams(0, 200)).toBe(0);
+  });
+});
+
 describe("when the endpoint fails", () => {
   it("gives the offline answer with a notice for a stalled stream, a 500 and a 429, then opens the breaker", async () => {
     const question = { question: "Was kostet ein Reihengrab?" };

@@ -73,7 +73,19 @@ export function createApp(deps: AppDeps): App {
     const parsed = AskRequest.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(describeInvalid(parsed.error));
     const started = performance.now();
-    const answer = await service.ask(parsed.data);
+    // A citizen who closes the page does not wait for the answer: stop the model call too.
+    const abort = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    let answer;
+    try {
+      answer = await service.ask(parsed.data, undefined, abort.signal);
+    } catch (error) {
+      if (abort.signal.aborted) return void logger.info({ event: "ask_abandoned", via: "http", ms: Math.round(performance.now() - started) });
+      throw error;
+    }
+    if (abort.signal.aborted) return;
     logger.info({ event: "ask", via: "http", chars: parsed.data.question.length, grounded: answer.grounded, ms: Math.round(performance.now() - started) });
     res.json(answer);
   });

@@ -35,6 +35,8 @@ export function attachSocketHandlers(io: Server<ClientToServerEvents, ServerToCl
         socket.emit("answer:done", answer);
         logger.info({ event: "ask", via: "socket", chars: parsed.data.question.length, grounded: answer.grounded, ms: Math.round(performance.now() - started) });
       } catch (error) {
+        // Gone: the model call was stopped on purpose, and there is nobody to tell.
+        if (abort.signal.aborted) return void logger.info({ event: "ask_abandoned", via: "socket", ms: Math.round(performance.now() - started) });
         const { body } = toErrorBody(error, logger);
         socket.emit("answer:error", body.error);
       } finally {

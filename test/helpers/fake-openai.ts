@@ -64,6 +64,8 @@ export async function startFakeOpenAI(script: (req: ChatRequest) => Reply) {
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
+    /** Streams still open: a stalled stream stays open until the client goes away. */
+    openStreams: () => open.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const r of open) r.destroy();
