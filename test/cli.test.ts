@@ -1,0 +1,66 @@
+import { spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IndexSnapshot } from "../src/store/snapshot.js";
+import { VersionStore } from "../src/store/versions.js";
+import { makeDataDir, REPO } from "./helpers/demo.js";
+
+/** The editor's commands, run as an editor runs them: the real CLI in its own process. */
+function cli(dataDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(path.join(REPO, "node_modules/.bin/tsx"), ["ingest/cli.ts", ...args], {
+    cwd: REPO,
+    env: { ...process.env, AUSKUNFT_DATA_DIR: dataDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let data: Awaited<ReturnType<typeof makeDataDir>>;
+beforeAll(async () => {
+  data = await makeDataDir();
+});
+afterAll(() => data?.cleanup());
+
+describe("the ingestion command", () => {
+  it("adds a folder once, rolls back to the version before, and refuses a one-off run without a town", { timeout: 60_000 }, async () => {
+    const store = new VersionStore(data.dir);
+    const full = await cli(data.dir, []);
+    expect(full.code, full.stderr).toBe(0);
+    const first = await store.current();
+    expect(first).toBeTruthy();
+
+    // A statute an editor has as a file, not yet on the website.
+    const folder = path.join(data.dir, "neu");
+    await mkdir(folder);
+    await writeFile(
+      path.join(folder, "parkgebuehren.md"),
+      "# Parkgebührenordnung der Gemeinde Musterbach\n\n## § 1 Gebühren\n\nDas Parken auf dem Marktplatz kostet 0,50 Euro je angefangene halbe Stunde.\n",
+    );
+    const once = await cli(data.dir, ["--municipality", "musterbach", "--files", folder]);
+    expect(once.code, once.stderr).toBe(0);
+    const second = await store.current();
+    expect(second).not.toBe(first);
+    const withFile = await IndexSnapshot.load(store.versionDir(second!));
+    expect(withFile.chunks.some((c) => c.text.includes("0,50 Euro je angefangene halbe Stunde"))).toBe(true);
+    // Added to what was published, not instead of it.
+    expect(withFile.chunks.some((c) => c.title.startsWith("Hundesteuersatzung"))).toBe(true);
+
+    const back = await cli(data.dir, ["--rollback"]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain(first!);
+    expect(await store.current()).toBe(first);
+
+    const noTown = await cli(data.dir, ["--files", folder]);
+    expect(noTown.code).toBe(2);
+    expect(noTown.stderr).toContain("--url and --files need --municipality <id>");
+    expect(await store.current()).toBe(first);
+  });
+});
