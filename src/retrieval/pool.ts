@@ -33,15 +33,25 @@ export interface Retriever {
   retrieve(snapshot: IndexSnapshot, question: string, options: RetrieveOptions): Promise<RetrievalResult>;
 }
 
+type Pending = { resolve: (r: WorkerReply) => void; reject: (e: Error) => void };
+type Slot = { worker: Worker; pending: Map<number, Pending> };
+
+/**
+ * Questions a worker holds at most; the rest wait in the main thread and go to whichever worker
+ * finishes first. A burst of questions is thus shared by speed, not dealt out in equal halves up
+ * front: a worker slowed down (by garbage collection, or another process on its core) takes fewer.
+ * Two keep a worker busy while its last answer travels back.
+ */
+const PER_WORKER = 2;
+
 /**
  * Retrieval in worker threads, one per core: each searches the published version (the lexical
- * indexes in the main thread's memory, see SharedSearchParts); a question goes to the worker with the
- * fewest in flight. The results are mapped back to the main thread's chunks.
+ * indexes in the main thread's memory, see SharedSearchParts). The results are mapped back to the
+ * main thread's chunks.
  */
-type Slot = { worker: Worker; pending: Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }> };
-
 export class RetrievalPool implements Retriever {
   private readonly workers: Slot[] = [];
+  private readonly waiting: ({ req: WorkerRequest } & Pending)[] = [];
   private nextId = 1;
   private closed = false;
 
@@ -63,8 +73,7 @@ export class RetrievalPool implements Retriever {
   }
 
   async retrieve(snapshot: IndexSnapshot, question: string, options: RetrieveOptions): Promise<RetrievalResult> {
-    const w = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    const reply = await this.send(w, {
+    const reply = await this.enqueue({
       id: this.nextId++,
       dir: snapshot.dir,
       question,
@@ -83,6 +92,7 @@ export class RetrievalPool implements Retriever {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const job of this.waiting.splice(0)) job.reject(new Error("the retrieval pool was closed"));
     for (const w of this.workers) for (const p of w.pending.values()) p.reject(new Error("the retrieval pool was closed"));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
@@ -95,6 +105,7 @@ export class RetrievalPool implements Retriever {
     worker.on("message", (reply: WorkerReply) => {
       slot.pending.get(reply.id)?.resolve(reply);
       slot.pending.delete(reply.id);
+      this.dispatch();
     });
     const fail = (error: Error) => {
       for (const p of slot.pending.values()) p.reject(error);
@@ -106,8 +117,27 @@ export class RetrievalPool implements Retriever {
       if (this.closed) return;
       const i = this.workers.indexOf(slot);
       if (i >= 0) this.workers[i] = this.spawn();
+      this.dispatch();
     });
     return slot;
+  }
+
+  /** A question for the next free worker (see PER_WORKER). */
+  private enqueue(req: WorkerRequest): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error("the retrieval pool was closed"));
+      this.waiting.push({ req, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.waiting.length > 0 && !this.closed) {
+      const w = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+      if (w.pending.size >= PER_WORKER) return;
+      const job = this.waiting.shift()!;
+      this.send(w, job.req).then(job.resolve, job.reject);
+    }
   }
 
   private send(w: Slot, req: WorkerRequest, timeoutMs = this.timeoutMs): Promise<WorkerReply> {
@@ -115,6 +145,7 @@ export class RetrievalPool implements Retriever {
       const timer = setTimeout(() => {
         w.pending.delete(req.id);
         reject(new Error(`a retrieval worker did not answer within ${timeoutMs} ms`));
+        this.dispatch();
       }, timeoutMs);
       w.pending.set(req.id, {
         resolve: (r) => {
