@@ -6,6 +6,7 @@ import { LocalEmbeddings } from "../src/embeddings/local.js";
 import type { Chunk } from "../src/store/records.js";
 import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
 import { LexicalIndex, type QueryGroup } from "../src/store/lexical.js";
+import { VectorIndex } from "../src/store/vector.js";
 import { VersionStore } from "../src/store/versions.js";
 import { hashChunk } from "../ingest/chunk.js";
 
@@ -199,3 +200,30 @@ describe("search view of an index version (retrieval workers)", () => {
   });
 });
 
+describe("vector search for one town", () => {
+  it("finds the nearest chunks the filter accepts, for a large and for a tiny share of the chunks", () => {
+    let seed = 3;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) - 0.5;
+    const dims = 16;
+    const vectors = Array.from({ length: 3000 }, () => Array.from({ length: dims }, random));
+    const index = VectorIndex.build(vectors, dims, { efSearch: 64 });
+    const unit = (v: number[]) => v.map((x) => x / Math.hypot(...v));
+    const units = vectors.map(unit);
+    let found = 0;
+    let wanted = 0;
+    for (const share of [4, 300]) {
+      const allow = (i: number) => i % share === 0;
+      for (let q = 0; q < 20; q++) {
+        const query = Array.from({ length: dims }, random);
+        const hits = index.search(query, 10, allow);
+        expect(hits).toHaveLength(10);
+        expect(hits.every((h) => allow(h.index))).toBe(true);
+        const q1 = unit(query);
+        const exact = units.map((v, i) => ({ i, s: v.reduce((s, x, d) => s + x * q1[d]!, 0) })).filter((x) => allow(x.i)).sort((a, b) => b.s - a.s).slice(0, 10);
+        found += hits.filter((h) => exact.some((x) => x.i === h.index)).length;
+        wanted += 10;
+      }
+    }
+    expect(found / wanted).toBeGreaterThan(0.95);
+  });
+});
