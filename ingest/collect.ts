@@ -29,8 +29,14 @@ export type CollectedDocument =
 
 export interface CollectResult {
   documents: CollectedDocument[];
-  failures: CrawlFailure[];
+  /** `key`: the failed document's key in its source (see FetchState), where it is known. */
+  failures: (CrawlFailure & { key?: string })[];
   skippedByRobots: number;
+  /**
+   * Why the source was not seen completely (a start URL or sitemap failed for now, robots.txt unreachable):
+   * its previous documents that were not reached may still exist. Empty or absent when it was seen completely.
+   */
+  incomplete?: string[];
 }
 
 /** What the last version knew of a source's documents, by fetch key. */
@@ -115,7 +121,9 @@ interface SiteOptions {
 async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: HtmlExtractOptions, site: SiteOptions): Promise<CollectResult> {
   const { config, previous } = options;
   const documents = new Map<string, CollectedDocument>();
-  const failures: CrawlFailure[] = [];
+  const failures: CollectResult["failures"] = [];
+  /** The key a URL's document is known under, for conditional requests and to match failures to documents. */
+  const keyOf = (url: string) => site.identify(normaliseUrl(url) ?? url).docId;
   const summary = await crawl(
     {
       ...site,
@@ -133,7 +141,7 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
         return headers;
       },
       onPage: async (page) => {
-        const key = site.identify(normaliseUrl(page.url) ?? page.url).docId;
+        const key = keyOf(page.url);
         const known = previous?.get(key);
         const bodyHash = page.status === 304 && known ? known.fetch.bodyHash : hashBody(page.body);
         const fetchState = (links: string[] | undefined): FetchState => ({
@@ -161,11 +169,20 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
         }
         return doc.links;
       },
-      onFailure: (f) => failures.push(f),
+      knownLinks: (url) => previous?.get(keyOf(url))?.fetch.links ?? [],
+      onFailure: (f) => {
+        let key: string | undefined;
+        try {
+          key = keyOf(f.url);
+        } catch {
+          // Not a URL (a broken link): it is no document's key.
+        }
+        failures.push(key === undefined ? f : { ...f, key });
+      },
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
   );
-  return { documents: [...documents.values()], failures, skippedByRobots: summary.skippedByRobots };
+  return { documents: [...documents.values()], failures, skippedByRobots: summary.skippedByRobots, incomplete: summary.incomplete };
 }
 
 const header = (page: FetchResult, name: string) => page.headers.get(name) ?? undefined;

@@ -7,10 +7,10 @@ import { chunkContext, documentKey, PIPELINE_VERSION, type Chunk, type IndexMani
 import { IndexSnapshot, writeSnapshot } from "../src/store/snapshot.js";
 import { VersionStore } from "../src/store/versions.js";
 import { chunkDocument } from "./chunk.js";
-import { collectSource, type CollectedDocument, type FetchState, type PreviousFetches } from "./collect.js";
+import { collectSource, type CollectedDocument, type CollectResult, type FetchState, type PreviousFetches } from "./collect.js";
 import type { Fetcher } from "./crawl/fetcher.js";
 import { acquireLock } from "./lock.js";
-import type { DocumentChange, IngestReport } from "./report.js";
+import { nothingChanged, type DocumentChange, type IngestReport } from "./report.js";
 
 export interface IngestOptions {
   config: Config;
@@ -42,6 +42,11 @@ function sameFetchState(records: DocumentRecord[], previous: Map<string, Documen
   });
 }
 
+function withoutFetchState(record: DocumentRecord): DocumentRecord {
+  const { fetch: _fetch, ...rest } = record;
+  return rest;
+}
+
 /** A source's identity across runs: its town, its kind and where it reads from. */
 function sourceId(municipality: string | null, source: Source): string {
   const where = source.type === "website" ? source.startUrls.join(" ") : source.type === "files" ? source.path : source.root;
@@ -49,6 +54,44 @@ function sourceId(municipality: string | null, source: Source): string {
 }
 
 const recordKey = documentKey;
+
+/** How one source fared in this run: what decides whether a previous document it did not deliver is kept. */
+interface SourceRun {
+  /** Where it reads from, for the editor. */
+  label: string;
+  /** Failures by every name a document may be known under (URL, fetch key). */
+  temporary: Map<string, string>;
+  permanent: Set<string>;
+  /** Why it was not seen completely (empty: it was). */
+  incomplete: string[];
+}
+
+function sourceRun(label: string, result: CollectResult): SourceRun {
+  const run: SourceRun = { label, temporary: new Map(), permanent: new Set(), incomplete: result.incomplete ?? [] };
+  for (const f of result.failures) {
+    for (const name of [f.url, f.key]) {
+      if (name === undefined) continue;
+      if (f.temporary) run.temporary.set(name, f.reason);
+      else run.permanent.add(name);
+    }
+  }
+  return run;
+}
+
+/**
+ * Why a previous document that this run did not deliver stays, or undefined when it is gone. It stays when
+ * it failed for now (timeout, 5xx), and when its source could not be crawled completely (start page or
+ * sitemap failed for now, robots.txt unreachable) unless the site itself said it is gone (404/410 and the like):
+ * an outage must never empty a town's index.
+ */
+function whyKept(prev: DocumentRecord, run: SourceRun): string | undefined {
+  const names = [prev.url, prev.url.replace(/#.*$/, ""), prev.fetch?.key].filter((n): n is string => n !== undefined);
+  const failure = names.map((n) => run.temporary.get(n)).find((r) => r !== undefined);
+  if (failure !== undefined) return `failed for now (${failure})`;
+  if (run.incomplete.length === 0 || names.some((n) => run.permanent.has(n))) return undefined;
+  // The details are in the report's `incomplete`, once per source rather than once per page.
+  return `not reached: ${run.label} could not be crawled completely this run`;
+}
 
 /**
  * One ingestion run: collect every source, chunk, embed what changed, build the indexes
@@ -68,6 +111,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
 
     const collected: { municipality: string | null; source: string; doc: CollectedDocument }[] = [];
     const failures: { url: string; reason: string; temporary: boolean }[] = [];
+    const runs = new Map<string, SourceRun>();
     let skippedByRobots = 0;
     const configured = [
       ...config.municipalities.flatMap((m) => m.sources.map((source) => ({ municipality: m.id as string | null, name: m.name, source }))),
@@ -91,8 +135,13 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
         }),
       });
       collected.push(...result.documents.map((doc) => ({ municipality, source: sourceId(municipality, source), doc })));
-      failures.push(...result.failures);
+      failures.push(...result.failures.map(({ url, reason, temporary }) => ({ url, reason, temporary })));
       skippedByRobots += result.skippedByRobots;
+      const run = sourceRun(label ?? sourceId(municipality, source), result);
+      runs.set(sourceId(municipality, source), run);
+      if (run.incomplete.length > 0) {
+        log(`  ${run.label} could not be crawled completely (${run.incomplete.join("; ")}): its pages not reached this run are kept.`);
+      }
     }
 
     // Chunk what is new, carry over what did not change, and note the difference to the previous version.
@@ -116,21 +165,22 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       chunks.push(...docChunks);
       records.push({ docId: c.docId, url: c.url, title: c.doc.title, municipality, source, hash, chunks: docChunks.length, fetch: c.fetch });
     }
-    const kept: DocumentChange[] = [];
-    // Documents that failed for now (timeout, 5xx) keep their previous chunks; so do sources not collected in
-    // this run (another town, or the configured sources during a one-off run). A full run drops sources no longer configured.
+    const kept: (DocumentChange & { reason: string })[] = [];
+    // Documents that failed for now or were not reached in an outage keep their previous chunks (see whyKept);
+    // so do sources not collected in this run (another town, or the configured sources during a one-off run).
+    // A full run drops sources no longer configured.
     const fullRun = !only && jobs.length === configured.length;
-    // Temporary failures, by the URL or fetch key a previous document is known under.
-    const failedKeys = new Set(failures.filter((f) => f.temporary).map((f) => f.url));
     for (const [key, prev] of previous?.records ?? []) {
       if (seen.has(key)) continue;
       const notRerun = !collectedSources.has(prev.source ?? "") && !(fullRun && !configuredSources.has(prev.source ?? ""));
-      const failedForNow = failedKeys.has(prev.url.replace(/#.*$/, "")) || failedKeys.has(prev.url) || (prev.fetch !== undefined && failedKeys.has(prev.fetch.key));
-      if (!notRerun && !failedForNow) continue;
+      const run = runs.get(prev.source ?? "");
+      const reason = run && whyKept(prev, run);
+      if (!notRerun && reason === undefined) continue;
       seen.add(key);
       chunks.push(...previous!.chunksOf(key));
-      records.push(prev);
-      if (failedForNow) kept.push(prev);
+      // Chunks of an older extraction: without its fetch state the next run reads the document again, not 304 → reuse.
+      records.push(previous!.outdated ? withoutFetchState(prev) : prev);
+      if (reason !== undefined) kept.push({ docId: prev.docId, url: prev.url, title: prev.title, reason });
     }
     const prevDocs = previous?.records ?? new Map<string, DocumentRecord>();
     const isNew = (r: DocumentRecord) => !prevDocs.has(recordKey(r.municipality, r.docId));
@@ -152,6 +202,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       seconds: 0,
       documents: { added, changed, unchanged, removed, kept },
       failures: failures.map(({ url, reason }) => ({ url, reason })),
+      incomplete: [...runs.values()].filter((r) => r.incomplete.length > 0).map((r) => ({ source: r.label, reasons: r.incomplete })),
       skippedByRobots,
       chunks: { total: chunks.length, embedded: toEmbed.length, reused: chunks.length - toEmbed.length },
     };
@@ -164,7 +215,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       // Nothing to publish: the published version already holds exactly this.
       report.version = previous.snapshot.manifest.version;
       report.seconds = (Date.now() - started) / 1000;
-      log(`Nothing changed: index version ${report.version} stays published.`);
+      log(nothingChanged(report.version, report.incomplete.length > 0));
       return report;
     }
 

@@ -31,6 +31,11 @@ export interface CrawlHandlers {
   requestHeaders?(url: string): Record<string, string>;
   /** Called for every page fetched with 2xx or 304; returns the links found on it. */
   onPage(page: FetchResult): Promise<string[]>;
+  /**
+   * Links a page had when it was last fetched. They are followed when the page fails for now, so that a
+   * hub page's timeout does not hide the pages it links to (which would then look gone).
+   */
+  knownLinks?(url: string): string[];
   onFailure?(failure: CrawlFailure): void;
   onProgress?(done: number, queued: number): void;
 }
@@ -39,6 +44,11 @@ export interface CrawlSummary {
   fetched: number;
   failed: number;
   skippedByRobots: number;
+  /**
+   * Why this crawl did not see the whole site, when it did not: a start URL or a sitemap failed for now,
+   * or a robots.txt was unreachable. A page it did not reach may still exist and must not be taken as gone.
+   */
+  incomplete: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,16 +64,34 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
   const nextSlot = new Map<string, number>();
   const seen = new Set<string>();
   const queue: string[] = [];
-  const summary: CrawlSummary = { fetched: 0, failed: 0, skippedByRobots: 0 };
+  const summary: CrawlSummary = { fetched: 0, failed: 0, skippedByRobots: 0, incomplete: [] };
   const fail = (failure: CrawlFailure) => {
     summary.failed++;
     handlers.onFailure?.(failure);
   };
+  const startUrls = new Set(options.startUrls.flatMap((u) => {
+    try {
+      return [normaliseUrl(rewrite(u)) ?? u];
+    } catch {
+      return [];
+    }
+  }));
 
+  /** robots.txt of a URL's origin, fetched once; an unreachable one is reported once and blocks the origin. */
   const robotsFor = (url: string) => {
     const origin = new URL(url).origin;
     let r = robotsByOrigin.get(origin);
-    if (!r) robotsByOrigin.set(origin, (r = loadRobots(origin, fetcher, options.userAgent)));
+    if (!r) {
+      r = loadRobots(origin, retrying, options.userAgent).then((robots) => {
+        if (robots.unreachable) {
+          const failure = { url: new URL("/robots.txt", origin).toString(), reason: `robots.txt unreachable (${robots.unreachable}): site not crawled this run`, temporary: true };
+          fail(failure);
+          summary.incomplete.push(`${failure.url}: ${failure.reason}`);
+        }
+        return robots;
+      });
+      robotsByOrigin.set(origin, r);
+    }
     return r;
   };
 
@@ -79,50 +107,62 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
   };
 
   /** Waits for this host's next free slot: requests to one host are spaced by the delay. */
-  const politely = async (url: string, robots: Robots) => {
+  const politely = async (url: string, delay: number) => {
     const host = new URL(url).host;
-    const delay = Math.max(options.delayMs, (robots.crawlDelay() ?? 0) * 1000);
     const now = Date.now();
     const slot = Math.max(now, nextSlot.get(host) ?? 0);
     nextSlot.set(host, slot + delay);
     if (slot > now) await sleep(slot - now);
   };
 
-  const fetchWithRetries = async (url: string, robots: Robots): Promise<FetchResult | CrawlFailure> => {
+  /**
+   * One GET, retried on timeouts, 5xx and 429 with backoff (honouring Retry-After). Returns the last
+   * answer, which may still be a 5xx or 429, or throws the last error.
+   */
+  const fetchWithRetries = async (url: string, delay: number, headers?: Record<string, string>): Promise<FetchResult> => {
     const attempts = 1 + (options.retries ?? 2);
-    let last: CrawlFailure = { url, reason: "not fetched", temporary: true };
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      await politely(url, robots);
+    for (let attempt = 1; ; attempt++) {
+      await politely(url, delay);
       try {
-        const headers = handlers.requestHeaders?.(url);
         const res = await fetcher.fetch(url, headers && Object.keys(headers).length ? { headers } : {});
-        if (res.status === 429 || res.status >= 500) {
-          last = { url, reason: `HTTP ${res.status}`, temporary: true };
-          const retryAfter = Number(res.headers.get("retry-after"));
-          if (attempt < attempts) await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : 300 * 2 ** attempt);
-          continue;
-        }
-        return res;
+        if ((res.status !== 429 && res.status < 500) || attempt >= attempts) return res;
+        const retryAfter = Number(res.headers.get("retry-after"));
+        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : 300 * 2 ** attempt);
       } catch (error) {
         const retryable = error instanceof FetchError ? error.retryable : true;
-        last = { url, reason: (error as Error).message, temporary: retryable };
-        if (!retryable) return last;
-        if (attempt < attempts) await sleep(300 * 2 ** attempt);
+        if (!retryable || attempt >= attempts) throw error;
+        await sleep(300 * 2 ** attempt);
       }
     }
-    return last;
+  };
+  /** robots.txt and sitemaps get the same retries as pages: one failed attempt must not cost a site its run. */
+  const retrying: Fetcher = { fetch: (url) => fetchWithRetries(url, options.delayMs) };
+
+  /** A page that failed for now: a start page's failure leaves the crawl incomplete; another's known links are still followed. */
+  const failedForNow = (url: string, reason: string) => {
+    fail({ url, reason, temporary: true });
+    if (startUrls.has(url)) summary.incomplete.push(`start page ${url}: ${reason}`);
+    else for (const link of handlers.knownLinks?.(url) ?? []) enqueueLink(link, url);
   };
 
   const visit = async (url: string) => {
     const robots = await robotsFor(url);
+    // An unreachable robots.txt was reported once already; nothing of its origin is fetched.
+    if (robots.unreachable) return;
     if (!robots.allowed(url)) {
       summary.skippedByRobots++;
       return;
     }
-    const result = await fetchWithRetries(url, robots);
-    if (!("status" in result)) return fail(result);
+    let result: FetchResult;
+    try {
+      result = await fetchWithRetries(url, Math.max(options.delayMs, (robots.crawlDelay() ?? 0) * 1000), handlers.requestHeaders?.(url));
+    } catch (error) {
+      const retryable = error instanceof FetchError ? error.retryable : true;
+      return retryable ? failedForNow(url, (error as Error).message) : fail({ url, reason: (error as Error).message, temporary: false });
+    }
+    if (result.status === 429 || result.status >= 500) return failedForNow(url, `HTTP ${result.status}`);
     if (result.status === 404 || result.status === 410) return fail({ url, reason: `HTTP ${result.status}: gone`, temporary: false });
-    if (result.status !== 304 && (result.status < 200 || result.status >= 300)) return fail({ url, reason: `HTTP ${result.status}`, temporary: result.status >= 500 });
+    if (result.status !== 304 && (result.status < 200 || result.status >= 300)) return fail({ url, reason: `HTTP ${result.status}`, temporary: false });
     // A redirect may lead off the site; its target must be allowed as well.
     const final = normaliseUrl(result.url);
     if (final && final !== url) {
@@ -132,18 +172,27 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
     }
     summary.fetched++;
     try {
-      for (const link of await handlers.onPage(result)) {
-        try {
-          enqueue(link, result.url);
-        } catch {
-          // An unparsable link on a page is the page's problem, not the crawl's.
-        }
-      }
+      for (const link of await handlers.onPage(result)) enqueueLink(link, result.url);
     } catch (error) {
       fail({ url, reason: `could not be read: ${(error as Error).message}`, temporary: false });
     }
   };
 
+  /** True when the robots.txt of a URL's origin could not be fetched (an invalid URL is left to fail where it is fetched). */
+  const originUnreachable = async (url: string) => {
+    try {
+      return (await robotsFor(url)).unreachable !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  const enqueueLink = (link: string, base: string) => {
+    try {
+      enqueue(link, base);
+    } catch {
+      // An unparsable link on a page is the page's problem, not the crawl's.
+    }
+  };
   const enqueueSafely = (u: string) => {
     try {
       enqueue(u);
@@ -153,14 +202,26 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
   };
   for (const u of options.startUrls) enqueueSafely(u);
   const sitemapUrls = [...options.sitemaps];
-  for (const start of options.startUrls) {
-    const robots = await robotsFor(normaliseUrl(rewrite(start)) ?? start);
-    sitemapUrls.push(...robots.sitemaps());
+  for (const start of startUrls) sitemapUrls.push(...(await robotsFor(start)).sitemaps());
+  // A sitemap is fetched like a page: not from an origin whose robots.txt is unreachable.
+  const sitemapFetcher: Fetcher = {
+    fetch: async (url) => {
+      if (await originUnreachable(url)) throw new FetchError("not fetched: the robots.txt of its site is unreachable", true);
+      return retrying.fetch(url);
+    },
+  };
+  const sitemapsToRead: string[] = [];
+  for (const u of new Set(sitemapUrls.map((x) => rewrite(x)))) {
+    if (!(await originUnreachable(u))) sitemapsToRead.push(u);
   }
   const entries = await readSitemaps(
-    [...new Set(sitemapUrls.map((u) => rewrite(u)))],
-    fetcher,
-    (url, reason) => fail({ url, reason, temporary: true }),
+    sitemapsToRead,
+    sitemapFetcher,
+    (url, reason, gone) => {
+      fail({ url, reason, temporary: !gone });
+      // The pages a sitemap lists are unknown: any of them may still exist.
+      if (!gone) summary.incomplete.push(`${url}: ${reason}`);
+    },
     rewrite,
   );
   for (const e of entries) enqueueSafely(e.url);
