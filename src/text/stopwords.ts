@@ -9,7 +9,7 @@ export const GERMAN_STOPWORDS: ReadonlySet<string> = new Set(
 
 /**
  * Stems of words that say how a question is asked rather than what it is about ("Wo finde ich",
- * "Welche Möglichkeiten gibt es", "in meiner Nähe", "Welche Art von"). Left out of the search words of a
+ * "Welche Möglichkeiten gibt es", "in meiner Nähe", "Welche Art von", "Wie hoch ist"). Left out of the search words of a
  * question, but indexed as usual: a page may well be about "Möglichkeiten der Kinderbetreuung".
  */
-export const QUESTION_FRAME: ReadonlySet<string> = new Set(["find", "erhalt", "moglich", "moglichkeit", "nah", "art"]);
+export const QUESTION_FRAME: ReadonlySet<string> = new Set(["find", "erhalt", "moglich", "moglichkeit", "nah", "art", "hoch"]);
