@@ -174,11 +174,14 @@ export class LexicalIndex {
     }
     const top = this.top;
     top.reset(k);
-    // Offered in the order the documents were first touched, as before: ties rank the same.
+    // Offered in the order the documents were first touched, as before: ties rank the same. Most
+    // cannot enter a full heap: that is checked first, inline, before the filter is asked.
     for (let i = 0; i < count; i++) {
       const doc = touched[i]!;
-      if (!allow || allow(doc)) top.offer(doc, scores[doc]!);
+      const score = scores[doc]!;
       scores[doc] = 0;
+      if (top.rejects(score)) continue;
+      if (!allow || allow(doc)) top.offer(doc, score);
     }
     return top.sorted();
   }
@@ -362,9 +365,14 @@ class TopK {
     }
   }
 
+  /** True when `score` cannot enter: the heap is full and its smallest is at least as good. Small enough to be inlined. */
+  rejects(score: number): boolean {
+    return this.size === this.k && score <= this.scores[0]!;
+  }
+
   offer(index: number, score: number): void {
     const { indexes, scores, k } = this;
-    if (this.size === k && score <= scores[0]!) return;
+    if (this.rejects(score)) return;
     if (this.size < k) {
       let i = this.size++;
       indexes[i] = index;
