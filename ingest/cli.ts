@@ -20,7 +20,9 @@ const USAGE = `Usage: npm run ingest -- [options]
   --rollback                point the server back at the previous index version
   --help                    this text
 
-Reads AUSKUNFT_DATA_DIR (default: data/) for config.json and writes index versions below it.`;
+Reads AUSKUNFT_DATA_DIR (default: data/) for config.json and writes index versions below it.
+Exit codes: 0 done; 1 nothing could be published; 2 a mistake in config.json or the options;
+3 done, but a source could not be crawled completely (its pages were kept; run again later).`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -60,7 +62,9 @@ async function main(): Promise<number> {
     onProgress: progressReporter(),
   });
   console.log(`\n${formatReport(report)}`);
-  return report.published || report.version ? 0 : 1;
+  if (!report.published && !report.version) return 1;
+  // The index stands, but a source could not be crawled completely: a scheduled run should say so.
+  return report.incomplete.length > 0 && !values["if-missing"] ? 3 : 0;
 }
 
 function onlyMunicipality(config: Config, id: string, url?: string, files?: string): Config {

@@ -63,4 +63,25 @@ describe("the ingestion command", () => {
     expect(noTown.stderr).toContain("--url and --files need --municipality <id>");
     expect(await store.current()).toBe(first);
   });
+
+  it("exits with 3 when a source could not be crawled completely, after publishing what it could", { timeout: 60_000 }, async () => {
+    // A second website of the town that does not answer (nothing listens on port 9 of this machine).
+    const down = await makeDataDir((config) => {
+      const [m] = config.municipalities as { sources: unknown[] }[];
+      m!.sources.push({ type: "website", startUrls: ["http://127.0.0.1:9/"] });
+    });
+    try {
+      // npm start's first run (--if-missing) publishes what it could and lets the server start.
+      const first = await cli(down.dir, ["--if-missing"]);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain("Not crawled completely");
+      expect(await new VersionStore(down.dir).current()).toBeTruthy();
+      // A scheduled run says it with its exit code.
+      const scheduled = await cli(down.dir, []);
+      expect(scheduled.code, scheduled.stderr).toBe(3);
+      expect(scheduled.stdout).toContain("Not crawled completely");
+    } finally {
+      await down.cleanup();
+    }
+  });
 });
