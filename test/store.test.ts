@@ -161,10 +161,14 @@ describe("lexical index at scale", () => {
   it("is searched the same from the shared memory another thread receives", async () => {
     const dir = await tempDir();
     await LexicalIndex.build(docs).save(dir);
-    const loaded = await LexicalIndex.load(dir);
+    const loaded = (await LexicalIndex.load(dir)).indexDocumentTerms();
     const view = LexicalIndex.fromShared(structuredClone(loaded.shared()));
     expect(view.terms).toEqual(loaded.terms);
     for (const groups of queries) expect(view.searchGroups(groups, 10)).toEqual(loaded.searchGroups(groups, 10));
+    // The terms of each document come along, as built in the main thread.
+    docs.forEach((d, i) => expect([...view.termsOf(i).keys()].sort()).toEqual([...d.keys()].sort()));
+    const terms = [{ term: "t1", weight: 1 }, { term: "t30", weight: 0.5 }];
+    expect(view.scoreDocs([0, 1, 2, 3], terms)).toEqual(LexicalIndex.build(docs).scoreDocs([0, 1, 2, 3], terms));
     expect(() => LexicalIndex.build(docs).shared()).toThrow(/shared memory/);
   });
 });

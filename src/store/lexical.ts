@@ -38,7 +38,7 @@ export class LexicalIndex {
   /** BM25 length normalisation of each document, computed once. */
   private readonly norms: Float32Array;
   /** Terms of each document (the postings transposed), built when first needed. */
-  private forward: { offsets: Uint32Array; termIds: Uint32Array; tfs: Float32Array } | undefined;
+  private forward: ForwardIndex | undefined;
   // Scratch space of searchGroups, one slot per document (see there).
   private readonly scores: Float64Array;
   private readonly groupScores: Float64Array;
@@ -214,23 +214,34 @@ export class LexicalIndex {
     return out;
   }
 
-  private transpose() {
+  /**
+   * Builds the terms of each document (the postings transposed) now rather than at the first
+   * question, in shared memory (handed to worker threads with `shared`, so they need not build it).
+   */
+  indexDocumentTerms(): this {
+    this.forward ??= this.transpose();
+    return this;
+  }
+
+  private transpose(): ForwardIndex {
     const n = this.docLengths.length;
-    const offsets = new Uint32Array(n + 1);
-    for (let p = 0; p < this.postings.length; p++) offsets[this.postings[p]! + 1]!++;
+    const p = this.postings.length;
+    const data = new SharedArrayBuffer(4 * (n + 1 + 2 * p));
+    const offsets = new Uint32Array(data, 0, n + 1);
+    for (let i = 0; i < p; i++) offsets[this.postings[i]! + 1]!++;
     for (let d = 0; d < n; d++) offsets[d + 1] = offsets[d + 1]! + offsets[d]!;
     const fill = offsets.slice(0, n);
-    const termIds = new Uint32Array(this.postings.length);
-    const tfs = new Float32Array(this.postings.length);
+    const termIds = new Uint32Array(data, 4 * (n + 1), p);
+    const tfs = new Float32Array(data, 4 * (n + 1 + p), p);
     for (let t = 0; t < this.terms.length; t++) {
-      for (let p = this.offsets[t]!; p < this.offsets[t + 1]!; p++) {
-        const d = this.postings[p]!;
+      for (let i = this.offsets[t]!; i < this.offsets[t + 1]!; i++) {
+        const d = this.postings[i]!;
         const at = fill[d]!++;
         termIds[at] = t;
-        tfs[at] = this.tfs[p]!;
+        tfs[at] = this.tfs[i]!;
       }
     }
-    return { offsets, termIds, tfs };
+    return { data, offsets, termIds, tfs };
   }
 
   /** Adds the term's BM25 score to `into` for each document holding it; returns the new count of `touched`. */
@@ -310,13 +321,26 @@ export class LexicalIndex {
       this.sharedTerms = new SharedArrayBuffer(bytes.byteLength);
       new Uint8Array(this.sharedTerms).set(bytes);
     }
-    return { data: this.offsets.buffer, terms: this.sharedTerms, postings: this.postings.length, documents: this.size, avgLength: this.avgLength };
+    return {
+      data: this.offsets.buffer,
+      ...(this.forward ? { documentTerms: this.forward.data } : {}),
+      terms: this.sharedTerms,
+      postings: this.postings.length,
+      documents: this.size,
+      avgLength: this.avgLength,
+    };
   }
 
   /** The index another thread loaded, over the same memory. */
   static fromShared(s: SharedLexicalIndex): LexicalIndex {
     const terms = JSON.parse(Buffer.from(s.terms).toString("utf8")) as string[];
-    return LexicalIndex.over(terms, s.data, s.postings, s.documents, s.avgLength);
+    const index = LexicalIndex.over(terms, s.data, s.postings, s.documents, s.avgLength);
+    if (s.documentTerms) {
+      const n = s.documents;
+      const data = s.documentTerms;
+      index.forward = { data, offsets: new Uint32Array(data, 0, n + 1), termIds: new Uint32Array(data, 4 * (n + 1), s.postings), tfs: new Float32Array(data, 4 * (n + 1 + s.postings), s.postings) };
+    }
+    return index;
   }
 
   /** The arrays in the layout of the .bin file: offsets, postings, term frequencies, document lengths. */
@@ -335,9 +359,19 @@ export class LexicalIndex {
   }
 }
 
+/** Terms of each document: for document d, termIds and tfs from offsets[d] to offsets[d + 1]. */
+interface ForwardIndex {
+  data: SharedArrayBuffer;
+  offsets: Uint32Array;
+  termIds: Uint32Array;
+  tfs: Float32Array;
+}
+
 /** A loaded lexical index as it is handed to a worker thread: shared memory and a few numbers. */
 export interface SharedLexicalIndex {
   data: SharedArrayBuffer;
+  /** The terms of each document, when they were built (indexDocumentTerms). */
+  documentTerms?: SharedArrayBuffer;
   /** The sorted terms as UTF-8 JSON. */
   terms: SharedArrayBuffer;
   postings: number;

@@ -97,7 +97,8 @@ export class IndexSnapshot {
     const manifest = await readManifest(dir);
     const [chunks, lexical, vector, vocabulary, docIndex, docOf] = await Promise.all([
       readChunks(path.join(dir, "chunks.jsonl")),
-      LexicalIndex.load(dir),
+      // Retrieval reads the terms of its best chunks (feedback, coverage): built now, not at the first question.
+      LexicalIndex.load(dir).then((l) => l.indexDocumentTerms()),
       VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
       readVocabulary(path.join(dir, "vocabulary.json")),
       LexicalIndex.load(dir, "lexical-documents"),
@@ -128,7 +129,7 @@ export class IndexSnapshot {
           new Int32Array(shared.docOf),
           { names: shared.towns.names, codes: new Uint16Array(shared.towns.codes) },
         ]
-      : await Promise.all([LexicalIndex.load(dir), LexicalIndex.load(dir, "lexical-documents"), readDocumentMap(dir), readTowns(path.join(dir, "chunks.jsonl"))]);
+      : await Promise.all([LexicalIndex.load(dir).then((l) => l.indexDocumentTerms()), LexicalIndex.load(dir, "lexical-documents"), readDocumentMap(dir), readTowns(path.join(dir, "chunks.jsonl"))]);
     const records = [null, ...towns.names].map(townOnlyRecord);
     const chunks = Array.from(towns.codes, (c) => records[c]!);
     return new IndexSnapshot(dir, manifest, chunks, lexical, vector, analyzerFor(vocabulary), { index: docIndex, docOf }, towns);
