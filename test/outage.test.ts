@@ -302,3 +302,21 @@ describe("loadRobots", () => {
     expect(refused.unreachable).toMatch(/request failed/);
   });
 });
+
+describe("a site larger than maxPages", () => {
+  it("keeps the pages beyond the cap instead of removing them, and tells the editor to raise it", { timeout: 30_000 }, async () => {
+    const town = await startBirkenfeld();
+    const first = await town.run();
+    expect(pathsOf(first.documents.added)).toEqual(ALL);
+
+    // The same site with a cap below its size (or a site that grew past it).
+    const [m] = town.config.municipalities;
+    const capped: Config = { ...town.config, municipalities: [{ ...m!, sources: m!.sources.map((s) => ({ ...s, maxPages: 3 })) }] };
+    const report = await ingest({ config: capped, dataDir: town.dataDir, embeddings: new LocalEmbeddings() });
+
+    expect(report.documents.removed).toEqual([]);
+    expect(report.documents.kept.length).toBeGreaterThanOrEqual(ALL.length - 3);
+    expect(report.incomplete[0]?.reasons.join("\n")).toContain('more than 3 pages (maxPages): the rest was not crawled; raise "maxPages" in config.json');
+    expect(await textOf(town.store)).toContain("Die Kirchweih in Birkenfeld");
+  });
+});

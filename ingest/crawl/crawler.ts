@@ -95,13 +95,20 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
     return r;
   };
 
+  let capped = false;
   const enqueue = (raw: string, base?: string) => {
     const url = normaliseUrl(rewrite(new URL(raw, base).toString()));
-    if (!url || seen.has(url) || seen.size >= options.maxPages) return;
+    if (!url || seen.has(url)) return;
     const { hostname } = new URL(url);
     if (!allowedHosts.has(hostname) || !isCrawlable(url)) return;
     if (options.include.length > 0 && !options.include.some((re) => re.test(url))) return;
     if (options.exclude.some((re) => re.test(url))) return;
+    if (seen.size >= options.maxPages) {
+      // Which pages fall beyond the cap can change from run to run: none of them may count as gone.
+      if (!capped) summary.incomplete.push(`more than ${options.maxPages} pages (maxPages): the rest was not crawled; raise "maxPages" in config.json`);
+      capped = true;
+      return;
+    }
     seen.add(url);
     queue.push(url);
   };
