@@ -158,6 +158,27 @@ describe("lexical index at scale", () => {
     }
   });
 
+  it("searches one town's and the shared documents through postings grouped by town exactly as through a filter", async () => {
+    // Town 0 is shared; towns 1-3 own the rest.
+    const codes = new Uint16Array(new SharedArrayBuffer(2 * docs.length));
+    codes.forEach((_, i) => (codes[i] = i % 7 === 0 ? 0 : 1 + (i % 3)));
+    const dir = await tempDir();
+    await LexicalIndex.build(docs).save(dir);
+    const grouped = (await LexicalIndex.load(dir)).groupByTown(codes, 4);
+    const plain = LexicalIndex.build(docs);
+    for (const town of [0, 1, 2, 3]) {
+      const filter = grouped.townFilter(town);
+      const asPredicate = (i: number) => codes[i] === 0 || codes[i] === town;
+      for (const groups of queries) expect(grouped.searchGroups(groups, 10, filter)).toEqual(plain.searchGroups(groups, 10, asPredicate));
+      // Called as a function, the filter answers for one document; another index does just that.
+      expect(docs.map((_, i) => filter(i))).toEqual(docs.map((_, i) => asPredicate(i)));
+      expect(plain.searchGroups(queries[0]!, 10, filter)).toEqual(plain.searchGroups(queries[0]!, 10, asPredicate));
+    }
+    // Worker threads receive the grouping with the rest of the index.
+    const view = LexicalIndex.fromShared(structuredClone(grouped.shared()));
+    for (const groups of queries) expect(view.searchGroups(groups, 10, view.townFilter(2))).toEqual(plain.searchGroups(groups, 10, (i) => codes[i] === 0 || codes[i] === 2));
+  });
+
   it("is searched the same from the shared memory another thread receives", async () => {
     const dir = await tempDir();
     await LexicalIndex.build(docs).save(dir);
@@ -197,6 +218,10 @@ describe("search view of an index version (retrieval workers)", () => {
         expect(view.documentMaskFor(town)).toEqual(whole.documentMaskFor(town));
         const mask = view.maskFor(town);
         expect(view.lexical.searchGroups(query, 5, (i) => mask[i] === 1)).toEqual(whole.lexical.searchGroups(query, 5, (i) => mask[i] === 1));
+        expect(view.lexical.searchGroups(query, 5, view.allowFor(town))).toEqual(whole.lexical.searchGroups(query, 5, (i) => mask[i] === 1));
+        const documentMask = whole.documentMaskFor(town);
+        expect(view.documents.index.searchGroups(query, 5, view.documentAllowFor(town))).toEqual(whole.documents.index.searchGroups(query, 5, (d) => documentMask[d] === 1));
+        expect(townChunks.map((_, i) => whole.allowFor(town)(i))).toEqual([...mask].map((m) => m === 1));
       }
       expect(view.documents.index.searchGroups(query, 5)).toEqual(whole.documents.index.searchGroups(query, 5));
     }

@@ -97,8 +97,7 @@ export class HybridRetriever implements Retriever {
     const { chunks } = snapshot;
     let allow: ((i: number) => boolean) | undefined;
     if (municipality && snapshot.manifest.municipalities.length > 1) {
-      const mask = snapshot.maskFor(municipality);
-      allow = (i) => mask[i] === 1;
+      allow = snapshot.allowFor(municipality);
     }
 
     // A question in another language is searched with the German terms the glossary finds in it.
@@ -137,8 +136,8 @@ export class HybridRetriever implements Retriever {
     if (wd > 0) {
       // Whole documents ranked as well: a chunk whose page as a whole fits the question gains.
       const { index: docs, docOf } = snapshot.documents;
-      const docMask = allow && municipality ? snapshot.documentMaskFor(municipality) : undefined;
-      const docRank = new Map(docs.searchGroups(groups, 30, docMask ? (d) => docMask[d] === 1 : undefined).map((h, rank) => [h.index, rank]));
+      const docAllow = allow && municipality ? snapshot.documentAllowFor(municipality) : undefined;
+      const docRank = new Map(docs.searchGroups(groups, 30, docAllow).map((h, rank) => [h.index, rank]));
       for (const [index, score] of fused) {
         const r = docRank.get(docOf[index]!);
         if (r !== undefined) fused.set(index, score + wd / (RRF_K + r + 1));

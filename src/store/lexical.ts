@@ -48,6 +48,9 @@ export class LexicalIndex {
   private readonly partTouched: Int32Array;
   private readonly top = new TopK();
   private sharedTerms: SharedArrayBuffer | undefined;
+  /** Each term's postings grouped by the documents' towns (see groupByTown). */
+  private byTown: TownPostings | undefined;
+  private readonly townFilters = new Map<number, TownFilter>();
 
   private constructor(
     readonly terms: string[],
@@ -132,6 +135,8 @@ export class LexicalIndex {
    * Not reentrant: one search at a time per index (JavaScript runs one at a time per thread).
    */
   searchGroups(groups: QueryGroup[], k: number, allow?: (index: number) => boolean): LexicalHit[] {
+    // A town filter of this index scans only that town's and the shared postings (see groupByTown).
+    const town = allow && this.byTown && (allow as Partial<TownFilter>).codes === this.byTown.codes ? (allow as TownFilter).town : -1;
     const scores = this.scores;
     const touched = this.touched;
     let count = 0;
@@ -144,20 +149,20 @@ export class LexicalIndex {
       if (groups.length > 1 && this.documentFrequency(g.term) > n * COMMON_SHARE && alternatives.length === 0 && parts.length === 0) continue;
       if (alternatives.length === 0 && parts.length === 0) {
         // Just the word: straight into the scores.
-        count = this.addScores(g.term, g.weight, scores, touched, count);
+        count = this.addScores(g.term, g.weight, scores, touched, count, town);
         continue;
       }
       const groupScores = this.groupScores;
       const groupTouched = this.groupTouched;
       // The word itself and its synonyms: the best of them counts.
-      let inGroup = this.maxScores(g.term, g.weight, groupScores, groupTouched, 0);
-      for (const a of alternatives) inGroup = this.maxScores(a, g.weight * (g.synonymWeight ?? 0.5), groupScores, groupTouched, inGroup);
+      let inGroup = this.maxScores(g.term, g.weight, groupScores, groupTouched, 0, town);
+      for (const a of alternatives) inGroup = this.maxScores(a, g.weight * (g.synonymWeight ?? 0.5), groupScores, groupTouched, inGroup, town);
       // The compound's parts count together, as one alternative.
       if (parts.length > 1) {
         const partScores = this.partScores;
         const partTouched = this.partTouched;
         let inParts = 0;
-        for (const p of parts) inParts = this.addScores(p, g.weight * (g.partWeight ?? 0.6), partScores, partTouched, inParts);
+        for (const p of parts) inParts = this.addScores(p, g.weight * (g.partWeight ?? 0.6), partScores, partTouched, inParts, town);
         for (let i = 0; i < inParts; i++) {
           const doc = partTouched[i]!;
           if (groupScores[doc] === 0) groupTouched[inGroup++] = doc;
@@ -181,7 +186,7 @@ export class LexicalIndex {
       const score = scores[doc]!;
       scores[doc] = 0;
       if (top.rejects(score)) continue;
-      if (!allow || allow(doc)) top.offer(doc, score);
+      if (!allow || town >= 0 || allow(doc)) top.offer(doc, score);
     }
     return top.sorted();
   }
@@ -244,14 +249,30 @@ export class LexicalIndex {
     return { data, offsets, termIds, tfs };
   }
 
-  /** Adds the term's BM25 score to `into` for each document holding it; returns the new count of `touched`. */
-  private addScores(term: string, weight: number, into: Float64Array, touched: Int32Array, count: number): number {
+  /**
+   * Adds the term's BM25 score to `into` for each document holding it; returns the new count of
+   * `touched`. With a town (not -1), only that town's and the shared documents (see groupByTown).
+   */
+  private addScores(term: string, weight: number, into: Float64Array, touched: Int32Array, count: number, town: number): number {
     const t = this.termIds.get(term);
     if (t === undefined || !(weight > 0)) return count;
     const w = weight * this.idf(term) * (K1 + 1);
-    const { postings, tfs, norms } = this;
-    const end = this.offsets[t + 1]!;
-    for (let p = this.offsets[t]!; p < end; p++) {
+    const norms = this.norms;
+    if (town < 0) {
+      const { postings, tfs } = this;
+      const end = this.offsets[t + 1]!;
+      for (let p = this.offsets[t]!; p < end; p++) {
+        const doc = postings[p]!;
+        const tf = tfs[p]!;
+        const old = into[doc]!;
+        if (old === 0) touched[count++] = doc;
+        into[doc] = old + (w * tf) / (tf + norms[doc]!);
+      }
+      return count;
+    }
+    const { postings, tfs, starts, towns } = this.byTown!;
+    const end = starts[t * towns + town + 1]!;
+    for (let p = starts[t * towns + town]!; p < end; p++) {
       const doc = postings[p]!;
       const tf = tfs[p]!;
       const old = into[doc]!;
@@ -261,14 +282,27 @@ export class LexicalIndex {
     return count;
   }
 
-  /** Keeps the larger of `into` and the term's BM25 score for each document holding it; returns the new count of `touched`. */
-  private maxScores(term: string, weight: number, into: Float64Array, touched: Int32Array, count: number): number {
+  /** Keeps the larger of `into` and the term's BM25 score for each document holding it (as addScores). */
+  private maxScores(term: string, weight: number, into: Float64Array, touched: Int32Array, count: number, town: number): number {
     const t = this.termIds.get(term);
     if (t === undefined || !(weight > 0)) return count;
     const w = weight * this.idf(term) * (K1 + 1);
-    const { postings, tfs, norms } = this;
-    const end = this.offsets[t + 1]!;
-    for (let p = this.offsets[t]!; p < end; p++) {
+    const norms = this.norms;
+    if (town < 0) {
+      const { postings, tfs } = this;
+      const end = this.offsets[t + 1]!;
+      for (let p = this.offsets[t]!; p < end; p++) {
+        const doc = postings[p]!;
+        const tf = tfs[p]!;
+        const old = into[doc]!;
+        if (old === 0) touched[count++] = doc;
+        into[doc] = Math.max(old, (w * tf) / (tf + norms[doc]!));
+      }
+      return count;
+    }
+    const { postings, tfs, starts, towns } = this.byTown!;
+    const end = starts[t * towns + town + 1]!;
+    for (let p = starts[t * towns + town]!; p < end; p++) {
       const doc = postings[p]!;
       const tf = tfs[p]!;
       const old = into[doc]!;
@@ -276,6 +310,84 @@ export class LexicalIndex {
       into[doc] = Math.max(old, (w * tf) / (tf + norms[doc]!));
     }
     return count;
+  }
+
+  /**
+   * Regroups each term's postings by town (`codes`: each document's town, 0 for shared documents,
+   * 1 … towns-1 for the towns), in shared memory: for each town the postings of its own and the
+   * shared documents, in the order of all of them. A question for one town then scans only those
+   * (with six towns about a quarter) instead of all postings and asking a filter for each document,
+   * and touches the documents in the same order, so the ranking is the same to the last tie. The
+   * shared postings are held once for every town: with a tenth of the documents shared and six towns,
+   * one and a half times the postings.
+   */
+  groupByTown(codes: Uint16Array, towns: number): this {
+    if (codes.length !== this.size) throw new Error(`${codes.length} town codes for ${this.size} documents`);
+    const terms = this.terms.length;
+    let total = 0;
+    for (let p = 0; p < this.postings.length; p++) {
+      const c = codes[this.postings[p]!]!;
+      if (c >= towns) throw new Error(`town code ${c} out of range`);
+      total += c === 0 ? towns : 1;
+    }
+    const data = new SharedArrayBuffer(4 * (terms * towns + 1 + 2 * total));
+    const starts = new Uint32Array(data, 0, terms * towns + 1);
+    const postings = new Uint32Array(data, 4 * (terms * towns + 1), total);
+    const tfs = new Float32Array(data, 4 * (terms * towns + 1 + total), total);
+    const next = new Uint32Array(towns);
+    let at = 0;
+    for (let t = 0; t < terms; t++) {
+      const from = this.offsets[t]!;
+      const to = this.offsets[t + 1]!;
+      // How many each town's run holds, then where each begins.
+      next.fill(0);
+      let shared = 0;
+      for (let p = from; p < to; p++) {
+        const c = codes[this.postings[p]!]!;
+        if (c === 0) shared++;
+        else next[c]!++;
+      }
+      for (let c = 0; c < towns; c++) {
+        starts[t * towns + c] = at;
+        const n = next[c]! + shared;
+        next[c] = at;
+        at += n;
+      }
+      for (let p = from; p < to; p++) {
+        const doc = this.postings[p]!;
+        const c = codes[doc]!;
+        // A shared document goes into every town's run (town 0's run holds only these).
+        for (let into = c === 0 ? 0 : c; into < (c === 0 ? towns : c + 1); into++) {
+          const q = next[into]!++;
+          postings[q] = doc;
+          tfs[q] = this.tfs[p]!;
+        }
+      }
+    }
+    starts[terms * towns] = total;
+    this.byTown = { data, codes, towns, starts, postings, tfs };
+    this.townFilters.clear();
+    return this;
+  }
+
+  get groupedByTown(): boolean {
+    return this.byTown !== undefined;
+  }
+
+  /**
+   * The filter to one town's documents and the shared ones (town 0: only the shared ones) that
+   * searchGroups applies through the grouped postings; called as a function, it answers for one document.
+   */
+  townFilter(town: number): TownFilter {
+    const byTown = this.byTown;
+    if (!byTown) throw new Error("the index is not grouped by town");
+    let filter = this.townFilters.get(town);
+    if (!filter) {
+      const codes = byTown.codes;
+      filter = Object.assign((i: number) => codes[i] === 0 || codes[i] === town, { town, codes });
+      this.townFilters.set(town, filter);
+    }
+    return filter;
   }
 
   async save(dir: string, name = "lexical"): Promise<void> {
@@ -324,6 +436,9 @@ export class LexicalIndex {
     return {
       data: this.offsets.buffer,
       ...(this.forward ? { documentTerms: this.forward.data } : {}),
+      ...(this.byTown
+        ? { byTown: { data: this.byTown.data, codes: this.byTown.codes.buffer as SharedArrayBuffer, towns: this.byTown.towns, postings: this.byTown.postings.length } }
+        : {}),
       terms: this.sharedTerms,
       postings: this.postings.length,
       documents: this.size,
@@ -339,6 +454,18 @@ export class LexicalIndex {
       const n = s.documents;
       const data = s.documentTerms;
       index.forward = { data, offsets: new Uint32Array(data, 0, n + 1), termIds: new Uint32Array(data, 4 * (n + 1), s.postings), tfs: new Float32Array(data, 4 * (n + 1 + s.postings), s.postings) };
+    }
+    if (s.byTown) {
+      const { data, towns, postings } = s.byTown;
+      const terms = index.terms.length;
+      index.byTown = {
+        data,
+        codes: new Uint16Array(s.byTown.codes),
+        towns,
+        starts: new Uint32Array(data, 0, terms * towns + 1),
+        postings: new Uint32Array(data, 4 * (terms * towns + 1), postings),
+        tfs: new Float32Array(data, 4 * (terms * towns + 1 + postings), postings),
+      };
     }
     return index;
   }
@@ -359,6 +486,27 @@ export class LexicalIndex {
   }
 }
 
+/**
+ * A filter to one town's documents (and the shared ones) that an index grouped by town applies
+ * without asking document by document (see LexicalIndex.groupByTown and townFilter). Anything else
+ * may call it as the plain predicate it also is.
+ */
+export type TownFilter = ((index: number) => boolean) & { readonly town: number; readonly codes: Uint16Array };
+
+/**
+ * Postings grouped by town: those of term t in the documents of town c and the shared ones run from
+ * starts[t * towns + c] to the next start (for c = 0, the shared ones only).
+ */
+interface TownPostings {
+  data: SharedArrayBuffer;
+  /** Each document's town, as grouped by. */
+  codes: Uint16Array;
+  towns: number;
+  starts: Uint32Array;
+  postings: Uint32Array;
+  tfs: Float32Array;
+}
+
 /** Terms of each document: for document d, termIds and tfs from offsets[d] to offsets[d + 1]. */
 interface ForwardIndex {
   data: SharedArrayBuffer;
@@ -372,6 +520,8 @@ export interface SharedLexicalIndex {
   data: SharedArrayBuffer;
   /** The terms of each document, when they were built (indexDocumentTerms). */
   documentTerms?: SharedArrayBuffer;
+  /** The postings grouped by town, when they were (groupByTown), and the town codes they were grouped by. */
+  byTown?: { data: SharedArrayBuffer; codes: SharedArrayBuffer; towns: number; postings: number };
   /** The sorted terms as UTF-8 JSON. */
   terms: SharedArrayBuffer;
   postings: number;

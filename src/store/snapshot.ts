@@ -90,6 +90,33 @@ export class IndexSnapshot {
       );
     }
     if (documents.docOf.length !== manifest.chunks) throw new Error(`index version ${manifest.version} is inconsistent: the document map does not match the chunks`);
+    // With several towns, a town's question scans only its own and the shared postings.
+    if (towns.names.length > 0 && !lexical.groupedByTown) {
+      const count = towns.names.length + 1;
+      lexical.groupByTown(towns.codes, count);
+      const documentTowns = new Uint16Array(new SharedArrayBuffer(2 * documents.index.size));
+      documents.docOf.forEach((d, i) => (documentTowns[d] = towns.codes[i]!));
+      documents.index.groupByTown(documentTowns, count);
+    }
+  }
+
+  /**
+   * Accepts the chunks a town may answer from (its own and the shared ones), as maskFor; the chunk
+   * index searches these through its postings grouped by town, without asking chunk by chunk.
+   */
+  allowFor(municipality: string): (index: number) => boolean {
+    const town = this.towns.names.indexOf(municipality) + 1;
+    if (this.lexical.groupedByTown) return this.lexical.townFilter(town);
+    const mask = this.maskFor(municipality);
+    return (i) => mask[i] === 1;
+  }
+
+  /** The same for whole documents. */
+  documentAllowFor(municipality: string): (index: number) => boolean {
+    const town = this.towns.names.indexOf(municipality) + 1;
+    if (this.documents.index.groupedByTown) return this.documents.index.townFilter(town);
+    const mask = this.documentMaskFor(municipality);
+    return (d) => mask[d] === 1;
   }
 
   /** The whole version: chunk records and everything retrieval searches. */
