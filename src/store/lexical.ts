@@ -37,7 +37,7 @@ export class LexicalIndex {
   private readonly termIds: Map<string, number>;
   /** BM25 length normalisation of each document, computed once. */
   private readonly norms: Float32Array;
-  /** Terms of each document (the postings transposed), built when first needed. */
+  /** Terms of each document (the postings transposed), built when first needed or by indexDocumentTerms. */
   private forward: ForwardIndex | undefined;
   // Scratch space of searchGroups, one slot per document (see there).
   private readonly scores: Float64Array;

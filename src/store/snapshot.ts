@@ -91,7 +91,7 @@ export class IndexSnapshot {
     }
     if (documents.docOf.length !== manifest.chunks) throw new Error(`index version ${manifest.version} is inconsistent: the document map does not match the chunks`);
     // With several towns, a town's question scans only its own and the shared postings.
-    if (towns.names.length > 0 && !lexical.groupedByTown) {
+    if (towns.names.length > 1 && !lexical.groupedByTown) {
       const count = towns.names.length + 1;
       lexical.groupByTown(towns.codes, count);
       const documentTowns = new Uint16Array(new SharedArrayBuffer(2 * documents.index.size));
