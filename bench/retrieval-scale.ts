@@ -14,7 +14,6 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
 import { LocalEmbeddings } from "../src/embeddings/local.js";
 import { HybridRetriever } from "../src/retrieval/hybrid.js";
 import { chunkContext, type IndexManifest } from "../src/store/records.js";
@@ -85,28 +84,8 @@ for (const q of recallQueries) {
 }
 const recall = found / (recallQueries.length * 10);
 
-/**
- * How many cores were free for the run: a fixed loop alone, then in two threads at once, measured
- * just before. The machine is shared: another process on a core slows worker threads most.
- */
-async function coresAvailable(): Promise<number> {
-  const loop = "let s = 0; const t = performance.now(); for (let i = 0; i < 2e8; i++) s += i % 7; performance.now() - t";
-  const alone = eval(loop) as number;
-  const inThreads = await Promise.all(
-    [0, 1].map(
-      () =>
-        new Promise<number>((resolve, reject) => {
-          const w = new Worker(`require("node:worker_threads").parentPort.postMessage(${loop})`, { eval: true });
-          w.once("message", (ms: number) => void w.terminate().then(() => resolve(ms)));
-          w.once("error", reject);
-        }),
-    ),
-  );
-  return (2 * alone) / Math.max(...inThreads);
-}
 /** Latency of one question at a time, and of waves of 50 questions arriving together (from arrival to answer). */
 async function latency(retrieve: (q: string, town: string) => Promise<unknown>) {
-  const cores = await coresAvailable();
   const ask = async (q: string, i: number) => {
     const s = performance.now();
     await retrieve(q, towns[i % towns.length]!);
@@ -130,7 +109,7 @@ async function latency(retrieve: (q: string, town: string) => Promise<unknown>) 
     );
   }
   const mean = single.reduce((a, b) => a + b, 0) / single.length;
-  return `${percentile(single, 50).toFixed(1)} / ${percentile(single, 95).toFixed(1)} ms (mean ${mean.toFixed(2)}) | ${percentile(inFlight, 50).toFixed(0)} / ${percentile(inFlight, 95).toFixed(0)} ms | ${cores.toFixed(1)} |`;
+  return `${percentile(single, 50).toFixed(1)} / ${percentile(single, 95).toFixed(1)} ms (mean ${mean.toFixed(2)}) | ${percentile(inFlight, 50).toFixed(0)} / ${percentile(inFlight, 95).toFixed(0)} ms |`;
 }
 
 // Hybrid retrieval as the server runs it (top 6 chunks, one town), in the main thread…
@@ -153,6 +132,6 @@ if (workerCount > 0) {
 const mem = process.memoryUsage();
 console.log(`Index of ${N} chunks (${snapshot.lexical.terms.length} terms), ${queries.length} questions, settings ${values.settings}; heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB
 index load ${loadSeconds.toFixed(2)} s; HNSW recall@10 against exact search at ef ${retrieval.efSearch}: ${recall.toFixed(4)}
-| hybrid retrieval | one at a time: p50 / p95 | 50 in flight: p50 / p95 | cores free (of 2) |
-|---|---|---|---|
+| hybrid retrieval | one at a time: p50 / p95 | 50 in flight: p50 / p95 |
+|---|---|---|
 ${rows.join("\n")}`);
