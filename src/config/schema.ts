@@ -94,7 +94,7 @@ const Retrieval = z.strictObject({
   /**
    * hnswlib search breadth (ef): more finds more of the truly nearest chunks, and costs time. At 128
    * the vector search finds at least 99.3 % of the exact 10 nearest on the evaluation corpora (up to
-   * 6,000 chunks); at 100,000 chunks about 83 %, where 0.99 would need about 1,000 (bench/vector-recall.ts).
+   * 6,000 chunks); at 100,000 chunks about 83 %, and even 1,024 gives only 98.7 % (bench/vector-recall.ts).
    */
   efSearch: z.number().int().min(10).max(1000).default(128),
   /** Below this share of the question's key terms found in the sources, the answer is "not in my sources". */
