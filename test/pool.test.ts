@@ -42,6 +42,9 @@ describe("retrieval in worker threads", () => {
     const b = await Promise.all(questions.map((question) => pooled.service.ask({ question })));
     expect(b).toEqual(a);
     expect(b[0]!.answer).toContain("120,00 Euro");
+    // The server's own thread does not hold the vector index the workers search.
+    expect(() => pooled.index.current()!.vector.search(new Array(512).fill(0.04), 3)).toThrow(/held by the retrieval workers/);
+    expect(inProcess.index.current()!.vector.search(new Array(512).fill(0.04), 3)).toHaveLength(3);
   });
 });
 

@@ -50,7 +50,9 @@ export interface AnswerStack {
 export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir" | "askPerMinute">): Promise<AnswerStack> {
   const { config, dataDir, logger } = options;
   let pool: RetrievalPool | undefined;
-  const index = new IndexHolder(new VersionStore(dataDir, config.keepVersions), { efSearch: config.retrieval.efSearch }, {
+  // Given embeddings (evaluation, tests) mean retrieval in this thread: the workers build their own.
+  const useWorkers = config.retrieval.workers > 0 && !options.embeddings;
+  const index = new IndexHolder(new VersionStore(dataDir, config.keepVersions), { efSearch: config.retrieval.efSearch, heldByWorkers: useWorkers }, {
     onLoaded: (version, chunks, ms) => logger.info({ event: "index_loaded", version, chunks, ms: Math.round(ms) }),
     onError: (err) => logger.error({ event: "index_load_failed", err }),
     // Workers load a new version before the server switches to it.
@@ -69,7 +71,7 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
     feedbackWeight: config.retrieval.feedbackWeight,
   };
   let retriever: Retriever;
-  if (config.retrieval.workers > 0 && !options.embeddings) {
+  if (useWorkers) {
     pool = new RetrievalPool(
       config.retrieval.workers,
       {

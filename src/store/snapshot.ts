@@ -126,7 +126,7 @@ export class IndexSnapshot {
       readChunks(path.join(dir, "chunks.jsonl")),
       // Retrieval reads the terms of its best chunks (feedback, coverage): built now, not at the first question.
       LexicalIndex.load(dir).then((l) => l.indexDocumentTerms()),
-      VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
+      options.heldByWorkers ? VectorIndex.heldByWorkers(manifest.dimensions, manifest.chunks) : VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
       readVocabulary(path.join(dir, "vocabulary.json")),
       LexicalIndex.load(dir, "lexical-documents"),
       readDocumentMap(dir),

@@ -25,6 +25,11 @@ export interface VectorIndexOptions {
   efConstruction?: number;
   /** Search breadth; hnswlib's default of 10 loses recall, see bench/vector-recall.ts. */
   efSearch?: number;
+  /**
+   * The retrieval workers hold the vector index: the server's own thread does not load it (at
+   * 100,000 chunks about 220 MB it would never use). Asking it then is a bug and says so.
+   */
+  heldByWorkers?: boolean;
 }
 
 /**
@@ -34,14 +39,25 @@ export interface VectorIndexOptions {
  */
 export class VectorIndex {
   private constructor(
-    private readonly hnsw: Hnsw,
+    private readonly graph: Hnsw | undefined,
     readonly dimensions: number,
     /** Search breadth (hnswlib's ef). */
     readonly efSearch: number,
+    private readonly count = graph?.getCurrentCount() ?? 0,
   ) {}
 
   get size(): number {
-    return this.hnsw.getCurrentCount();
+    return this.count;
+  }
+
+  /** Stands in for the index of `count` vectors that the retrieval workers hold (see heldByWorkers). */
+  static heldByWorkers(dimensions: number, count: number): VectorIndex {
+    return new VectorIndex(undefined, dimensions, 0, count);
+  }
+
+  private get hnsw(): Hnsw {
+    if (!this.graph) throw new Error("the vector index is held by the retrieval workers and not loaded in this thread");
+    return this.graph;
   }
 
   static build(vectors: number[][], dimensions: number, options: VectorIndexOptions = {}): VectorIndex {
