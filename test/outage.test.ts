@@ -320,3 +320,19 @@ describe("a site larger than maxPages", () => {
     expect(await textOf(town.store)).toContain("Die Kirchweih in Birkenfeld");
   });
 });
+
+describe("a start page that is gone (a typo in startUrls, a site that moved)", () => {
+  it("removes only what the site answered 404 for, keeps the pages below it, and points the editor at startUrls", { timeout: 30_000 }, async () => {
+    const town = await startBirkenfeld();
+    await town.run();
+    town.site.routes["/"] = (_req, res) => void res.writeHead(404, { "content-type": "text/html" }).end("<h1>Nicht gefunden</h1>");
+
+    const report = await town.run();
+
+    // The start page itself is gone; the pages only it linked to were not reached, which does not make them gone.
+    expect(pathsOf(report.documents.removed)).toEqual(["/"]);
+    expect(pathsOf(report.documents.kept)).toEqual(["/hundesteuer.html", "/sperrmuell.html", "/spielplatz.html", "/standesamt.html", "/themen.html"]);
+    expect(report.incomplete[0]?.reasons.join("\n")).toContain(`start page ${town.site.url("/")}: HTTP 404: gone (check "startUrls" in config.json)`);
+    expect(await textOf(town.store)).toContain("Die Hundesteuer in Birkenfeld beträgt 90 Euro");
+  });
+});

@@ -152,6 +152,15 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
     else for (const link of handlers.knownLinks?.(url) ?? []) enqueueLink(link, url);
   };
 
+  /**
+   * A page that failed for good. A start page that does (a typo in "startUrls", a site that moved) leaves
+   * the crawl incomplete as well: the pages below it were not reached, which does not make them gone.
+   */
+  const failedForGood = (url: string, reason: string) => {
+    fail({ url, reason, temporary: false });
+    if (startUrls.has(url)) summary.incomplete.push(`start page ${url}: ${reason} (check "startUrls" in config.json)`);
+  };
+
   const visit = async (url: string) => {
     const robots = await robotsFor(url);
     // An unreachable robots.txt was reported once already; nothing of its origin is fetched.
@@ -165,15 +174,15 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
       result = await fetchWithRetries(url, Math.max(options.delayMs, (robots.crawlDelay() ?? 0) * 1000), handlers.requestHeaders?.(url));
     } catch (error) {
       const retryable = error instanceof FetchError ? error.retryable : true;
-      return retryable ? failedForNow(url, (error as Error).message) : fail({ url, reason: (error as Error).message, temporary: false });
+      return retryable ? failedForNow(url, (error as Error).message) : failedForGood(url, (error as Error).message);
     }
     if (result.status === 429 || result.status >= 500) return failedForNow(url, `HTTP ${result.status}`);
-    if (result.status === 404 || result.status === 410) return fail({ url, reason: `HTTP ${result.status}: gone`, temporary: false });
-    if (result.status !== 304 && (result.status < 200 || result.status >= 300)) return fail({ url, reason: `HTTP ${result.status}`, temporary: false });
+    if (result.status === 404 || result.status === 410) return failedForGood(url, `HTTP ${result.status}: gone`);
+    if (result.status !== 304 && (result.status < 200 || result.status >= 300)) return failedForGood(url, `HTTP ${result.status}`);
     // A redirect may lead off the site; its target must be allowed as well.
     const final = normaliseUrl(result.url);
     if (final && final !== url) {
-      if (!allowedHosts.has(new URL(final).hostname)) return fail({ url, reason: `redirects off the site to ${final}`, temporary: false });
+      if (!allowedHosts.has(new URL(final).hostname)) return failedForGood(url, `redirects off the site to ${final}`);
       if (seen.has(final) && final !== url) return;
       seen.add(final);
     }
