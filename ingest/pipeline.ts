@@ -243,7 +243,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       documents: records.length,
       municipalities: [...new Set(chunks.map((c) => c.municipality).filter((m): m is string => m !== null))].sort(),
     };
-    await writeSnapshot(dir, { manifest, chunks, vectors }, { efSearch: config.retrieval.efSearch });
+    await writeSnapshot(dir, { manifest, chunks, vectors }, { efSearch: config.retrieval.efSearch, m: config.retrieval.hnswM, efConstruction: config.retrieval.hnswEfConstruction });
     await writeFile(path.join(dir, "documents.json"), JSON.stringify(records, null, 1));
     // Verify before publishing: the version must load and agree with itself.
     await IndexSnapshot.load(dir);

@@ -97,6 +97,14 @@ const Retrieval = z.strictObject({
    * 6,000 chunks); at 100,000 chunks about 83 %, and even 1,024 gives only 98.7 % (bench/vector-recall.ts).
    */
   efSearch: z.number().int().min(10).max(1000).default(128),
+  /**
+   * How the HNSW graph is built (hnswlib's M and efConstruction; takes effect with the next index version
+   * that ingestion publishes).
+   * A denser graph (M 32) finds more of the nearest chunks at the same ef, but each search costs about
+   * 30 % more and the index is larger (bench/vector-recall.ts --build 32:400 measures it).
+   */
+  hnswM: z.number().int().min(4).max(64).default(16),
+  hnswEfConstruction: z.number().int().min(10).max(2000).default(400),
   /** Below this share of the question's key terms found in the sources, the answer is "not in my sources". */
   minCoverage: z.number().min(0).max(1).default(0.5),
 });
