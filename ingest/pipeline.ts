@@ -37,7 +37,7 @@ interface DocumentRecord extends DocumentChange {
 /** True when every record still has the source and fetch state (ETag, links) that the published version keeps. */
 function sameFetchState(records: DocumentRecord[], previous: Map<string, DocumentRecord>): boolean {
   return records.every((r) => {
-    const p = previous.get(recordKey(r.municipality, r.docId));
+    const p = previous.get(documentKey(r.municipality, r.docId));
     return p && p.source === r.source && JSON.stringify(p.fetch ?? null) === JSON.stringify(r.fetch ?? null);
   });
 }
@@ -52,8 +52,6 @@ function sourceId(municipality: string | null, source: Source): string {
   const where = source.type === "website" ? source.startUrls.join(" ") : source.type === "files" ? source.path : source.root;
   return `${municipality ?? "*"} ${source.type} ${where}`;
 }
-
-const recordKey = documentKey;
 
 /** How one source fared in this run: what decides whether a previous document it did not deliver is kept. */
 interface SourceRun {
@@ -149,7 +147,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const records: DocumentRecord[] = [];
     const seen = new Set<string>();
     for (const { municipality, source, doc: c } of collected) {
-      const key = recordKey(municipality, c.docId);
+      const key = documentKey(municipality, c.docId);
       if (seen.has(key)) continue;
       const prev = previous?.records.get(key);
       if (c.kind === "unchanged" && prev) {
@@ -183,9 +181,9 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       if (reason !== undefined) kept.push({ docId: prev.docId, url: prev.url, title: prev.title, reason });
     }
     const prevDocs = previous?.records ?? new Map<string, DocumentRecord>();
-    const isNew = (r: DocumentRecord) => !prevDocs.has(recordKey(r.municipality, r.docId));
+    const isNew = (r: DocumentRecord) => !prevDocs.has(documentKey(r.municipality, r.docId));
     const added = records.filter(isNew);
-    const changed = records.filter((r) => !isNew(r) && prevDocs.get(recordKey(r.municipality, r.docId))!.hash !== r.hash);
+    const changed = records.filter((r) => !isNew(r) && prevDocs.get(documentKey(r.municipality, r.docId))!.hash !== r.hash);
     const unchanged = records.length - added.length - changed.length - kept.length;
     const removed = [...prevDocs].filter(([key]) => !seen.has(key)).map(([, d]) => d);
 
@@ -276,12 +274,12 @@ async function loadPrevious(store: VersionStore, embedderId: string): Promise<Pr
     const dir = store.versionDir(version);
     const snapshot = await IndexSnapshot.load(dir);
     const documents = JSON.parse(await readFile(path.join(dir, "documents.json"), "utf8")) as DocumentRecord[];
-    const records = new Map(documents.map((d) => [recordKey(d.municipality, d.docId), d]));
+    const records = new Map(documents.map((d) => [documentKey(d.municipality, d.docId), d]));
     const vectorByHash = new Map<string, number>();
     if (snapshot.manifest.embedder === embedderId) snapshot.chunks.forEach((c, i) => vectorByHash.set(c.hash, i));
     const byKey = new Map<string, Chunk[]>();
     for (const c of snapshot.chunks) {
-      const key = recordKey(c.municipality, c.docId);
+      const key = documentKey(c.municipality, c.docId);
       const list = byKey.get(key);
       if (list) list.push(c);
       else byKey.set(key, [c]);

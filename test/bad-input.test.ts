@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,7 +11,7 @@ import { IndexSnapshot } from "../src/store/snapshot.js";
 import { VersionStore } from "../src/store/versions.js";
 import { ingest } from "../ingest/pipeline.js";
 import { formatReport, type IngestReport } from "../ingest/report.js";
-import { REPO } from "./helpers/demo.js";
+import { runIngestCli } from "./helpers/cli.js";
 import { hangs, startTownSite, type TownSite } from "./helpers/fixture-site.js";
 import { html, send } from "./helpers/site-server.js";
 
@@ -397,20 +396,7 @@ describe("a configuration with a typo", () => {
     const dir = await tempDir();
     const file = path.join(dir, "config.json");
     await writeFile(file, '{ "municipalities": [ { "id": "lindenau", } ] ');
-    const child = spawn(path.join(REPO, "node_modules/.bin/tsx"), ["ingest/cli.ts"], {
-      cwd: REPO,
-      env: { ...process.env, AUSKUNFT_DATA_DIR: dir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    cleanups.push(async () => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once("error", reject);
-      child.once("close", (c) => resolve(c));
-    });
+    const { code, stdout, stderr } = await runIngestCli(dir);
 
     expect(code, stderr).toBe(2);
     const lines = stderr.trim().split("\n");

@@ -1,27 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IndexSnapshot } from "../src/store/snapshot.js";
 import { VersionStore } from "../src/store/versions.js";
-import { makeDataDir, REPO } from "./helpers/demo.js";
-
-/** The editor's commands, run as an editor runs them: the real CLI in its own process. */
-function cli(dataDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(path.join(REPO, "node_modules/.bin/tsx"), ["ingest/cli.ts", ...args], {
-    cwd: REPO,
-    env: { ...process.env, AUSKUNFT_DATA_DIR: dataDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runIngestCli as cli } from "./helpers/cli.js";
+import { makeDataDir } from "./helpers/demo.js";
 
 let data: Awaited<ReturnType<typeof makeDataDir>>;
 beforeAll(async () => {
@@ -29,6 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => data?.cleanup());
 
+/** The editor's commands, run as an editor runs them (test/helpers/cli.ts). */
 describe("the ingestion command", () => {
   it("adds a folder once, rolls back to the version before, and refuses a one-off run without a town", { timeout: 60_000 }, async () => {
     const store = new VersionStore(data.dir);

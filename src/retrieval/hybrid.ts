@@ -125,13 +125,13 @@ export class HybridRetriever implements Retriever {
     // A vector weight of 0 switches the vector search off (lexical only: the fastest setting).
     const vector = (this.options.vectorWeight ?? 0.3) > 0 ? snapshot.vector.search(await this.queryVector(searchText), this.options.vectorCandidates ?? n, allow) : [];
 
+    // Reciprocal rank fusion: each ranking adds weight / (k + rank) to its chunks.
     const fused = new Map<number, number>();
-    const wl = this.options.lexicalWeight ?? 1;
-    const wv = this.options.vectorWeight ?? 0.3;
-    lexical.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + wl / (RRF_K + rank + 1)));
-    vector.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + wv / (RRF_K + rank + 1)));
-    const wf = this.options.feedbackWeight ?? 0.7;
-    feedback.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + wf / (RRF_K + rank + 1)));
+    const fuse = (ranking: { index: number }[], weight: number) =>
+      ranking.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + weight / (RRF_K + rank + 1)));
+    fuse(lexical, this.options.lexicalWeight ?? 1);
+    fuse(vector, this.options.vectorWeight ?? 0.3);
+    fuse(feedback, this.options.feedbackWeight ?? 0.7);
     const wd = this.options.documentWeight ?? 1;
     if (wd > 0) {
       // Whole documents ranked as well: a chunk whose page as a whole fits the question gains.
