@@ -48,6 +48,32 @@ describe("word variants against an index's vocabulary", () => {
   });
 });
 
+describe("verb forms", () => {
+  const analyzer = new GermanAnalyzer();
+  const stems = (text: string) => analyzer.analyseWords(text).map((w) => w.stem);
+
+  it("meet their infinitive and its nouns, which the stemmer alone cannot see", () => {
+    expect(stems("abgeholt")).toEqual(stems("Abholung"));
+    expect(stems("angemeldet")).toEqual(stems("Anmeldung"));
+    expect(stems("abzuholen")).toEqual(stems("abholen"));
+    expect(stems("verloren")).toEqual(stems("verlieren"));
+    expect(stems("gewann")).toEqual(stems("gewinnen"));
+    expect(stems("gilt")).toEqual(stems("gelten"));
+    // A participle used as an adjective or a noun.
+    expect(stems("die ausgefüllten Formulare")[0]).toBe(stems("ausfüllen")[0]);
+    expect(stems("Angestellte")).toEqual(stems("anstellen"));
+    // The analyzer without the table, for comparison: these are different words to the stemmer.
+    expect(new GermanAnalyzer({ lemmas: false }).analyseWords("abgeholt")[0]!.stem).not.toBe(stems("Abholung")[0]);
+  });
+
+  it("leave nouns alone, and drop forms of stop words", () => {
+    // Folded, the subjunctive "spräche" is spelled like "Sprache": subjunctives are not in the table.
+    expect(stems("Sprache")).toEqual([stem("sprache")]);
+    expect(stems("Hundesteuer Satzung Gebühren")).toEqual(["hundesteu", "satzung", "gebuhr"]);
+    expect(stems("Sie hatten es gewusst, er war gewesen")).toEqual(stems("wissen"));
+  });
+});
+
 describe("retrieval with word variants", () => {
   let dir: string;
   let snapshot: IndexSnapshot;
@@ -61,6 +87,8 @@ describe("retrieval with word variants", () => {
     ["Museum und Bücherei", "Die Kultur hat bei uns ein Zuhause: Ausstellungen, Lesungen und Konzerte das ganze Jahr."],
     ["Fundbüro", "Was Sie gefunden haben, finden Sie und andere im Fundbüro in der Nähe des Bahnhofs wieder. Möglich ist auch eine Abgabe bei der Polizei."],
     ["Rathaus in Grosserlach", "Das Rathaus ist montags bis freitags von 8 bis 12 Uhr geöffnet."],
+    ["Sperrmüll zum Wertstoffhof", "Sperrmüll bringen Sie selbst zum Wertstoffhof. Dort nehmen wir Sperrmüll kostenlos an."],
+    ["Abholung von Sperrmüll", "Die Abholung bestellen Sie online, zweimal im Jahr."],
   ];
 
   beforeAll(async () => {
@@ -96,6 +124,12 @@ describe("retrieval with word variants", () => {
     const amount = await retriever.retrieve(snapshot, "Wie hoch ist die Hundesteuer?", { k: 3 });
     expect(amount.hits[0]?.chunk.title).toBe("Hundesteuer");
     expect(amount.coverage).toBeGreaterThan(0.9);
+  });
+
+  it("finds a page by another form of the question's verb", async () => {
+    const lexicalOnly = new HybridRetriever(embeddings, new SynonymTable(new GermanAnalyzer(), ""), { candidates: 50, vectorWeight: 0 });
+    const result = await lexicalOnly.retrieve(snapshot, "Wann wird mein Sperrmüll abgeholt?", { k: 3 });
+    expect(result.hits[0]?.chunk.title).toBe("Abholung von Sperrmüll");
   });
 
   it("finds a page despite a typo, and counts the corrected word as covered", async () => {

