@@ -66,6 +66,16 @@ describe("verb forms", () => {
     expect(new GermanAnalyzer({ lemmas: false }).analyseWords("abgeholt")[0]!.stem).not.toBe(stems("Abholung")[0]);
   });
 
+  it("of a separable verb meet again when the particle ends the clause", () => {
+    expect(stems("Wo melde ich mich an?")).toEqual(stems("Anmeldung"));
+    expect(stems("Wann holt die Stadt den Sperrmüll ab?")).toEqual([...stems("Abholung"), "stadt", "sperrmull"]);
+    // Even when the finite verb alone is a stop word.
+    expect(stems("Wo gibt man den Antrag ab?")).toEqual([...stems("abgeben"), "antrag"]);
+    expect(stems("Ich ziehe um, und wo gebe ich den Antrag ab?")).toEqual([...stems("umziehen"), ...stems("abgeben"), "antrag"]);
+    // A preposition inside the clause is no particle.
+    expect(stems("Ich komme aus der Ukraine")).toEqual(stems("kommen Ukraine"));
+  });
+
   it("leave nouns alone, and drop forms of stop words", () => {
     // Folded, the subjunctive "spräche" is spelled like "Sprache": subjunctives are not in the table.
     expect(stems("Sprache")).toEqual([stem("sprache")]);

@@ -5,6 +5,8 @@ import { Decompounder } from "./decompound.js";
 import { verbLemmas, type VerbLemmas } from "./lemmas.js";
 
 const stemmer = snowball.newStemmer("german");
+/** Where a clause ends: a separable verb's particle stands at the end of its clause. */
+const CLAUSE_END = /[.!?;:,()\n]+/;
 
 export interface Term {
   term: string;
@@ -52,21 +54,29 @@ export class GermanAnalyzer {
 
   analyseWords(text: string): AnalysedWord[] {
     const out: AnalysedWord[] = [];
-    for (const raw of words(text)) {
-      // "120-Liter-Restmülltonne", "Bürger-Amt": each piece is a word of its own.
-      for (const piece of raw.split(/[-'’]/)) {
-        const w = this.analyseWord(foldWord(piece));
-        if (w) out.push(w);
-      }
+    for (const clause of text.split(CLAUSE_END)) {
+      const raw = words(clause);
+      // "Wo melde ich mich an?": the verb is "anmelden", as in "Anmeldung".
+      const last = raw[raw.length - 1];
+      const separable = last && this.lemmas?.isParticle(foldWord(last)) ? this.lemmas.separable(raw.map(foldWord)) : undefined;
+      raw.forEach((word, i) => {
+        if (separable && i === raw.length - 1) return;
+        // "120-Liter-Restmülltonne", "Bürger-Amt": each piece is a word of its own.
+        for (const piece of word.split(/[-'’]/)) {
+          const w = this.analyseWord(foldWord(piece), separable?.at === i ? separable.verb : undefined);
+          if (w) out.push(w);
+        }
+      });
     }
     return out;
   }
 
-  private analyseWord(folded: string): AnalysedWord | undefined {
-    if (!folded || GERMAN_STOPWORDS.has(folded)) return undefined;
+  /** `verb`: the separable verb this word is the finite part of ("gibt … ab": "abgeben", no stop word). */
+  private analyseWord(folded: string, verb?: string): AnalysedWord | undefined {
+    if (!folded || (!verb && GERMAN_STOPWORDS.has(folded))) return undefined;
     if (folded.length < 2 && !/\d/.test(folded)) return undefined;
     // "abgeholt" meets "Abholung", "gewann" meets "gewinnen": the stemmer cannot see either.
-    const lemma = this.lemmas?.lemma(folded);
+    const lemma = verb ?? this.lemmas?.lemma(folded);
     if (lemma && GERMAN_STOPWORDS.has(lemma)) return undefined;
     const s = stem(lemma ?? folded);
     const parts = new Set((this.decompounder?.split(folded) ?? []).map(stem));

@@ -14,6 +14,11 @@ interface VerbEntry {
 type Person = Partial<Record<"1" | "2" | "3", string | string[]>>;
 type Tenses = Partial<Record<"S" | "P", Person>>;
 
+/** Particles of separable verbs, as they stand at the end of a clause: "Wo melde ich mich an?" */
+const PARTICLES = new Set(
+  "ab an auf aus bei durch ein fest fort her heraus herein hin hinein los mit nach um vor vorbei weg weiter zu zuruck zusammen".split(" "),
+);
+
 /** Endings of a participle used as an adjective or noun ("die ausgefüllten Formulare", "Angestellte"). */
 const ADJECTIVE_ENDINGS = ["en", "em", "er", "es", "e"];
 
@@ -28,6 +33,7 @@ export class VerbLemmas {
   private constructor(
     private readonly forms: Map<string, string>,
     private readonly participles: Set<string>,
+    private readonly infinitives: Set<string>,
   ) {}
 
   static load(): VerbLemmas {
@@ -68,7 +74,7 @@ export class VerbLemmas {
       // An infinitive of its own ("essen" is also a form of nothing else here) or a form of two verbs: ambiguous.
       if (lemmas.size === 1 && !infinitives.has(form)) forms.set(form, [...lemmas][0]!);
     }
-    return new VerbLemmas(forms, participles);
+    return new VerbLemmas(forms, participles, infinitives);
   }
 
   /** The infinitive of a folded verb form, or undefined for any other word. */
@@ -80,6 +86,26 @@ export class VerbLemmas {
         const base = folded.slice(0, -ending.length);
         if (this.participles.has(base)) return this.forms.get(base);
       }
+    }
+    return undefined;
+  }
+
+  isParticle(folded: string): boolean {
+    return PARTICLES.has(folded);
+  }
+
+  /**
+   * A clause whose last word is a verb particle ("Wann holt die Stadt den Sperrmüll ab"): the position
+   * of its finite verb among the first five words and the separable verb the two form ("abholen"),
+   * if the table knows it. `folded`: the clause's words, folded.
+   */
+  separable(folded: string[]): { at: number; verb: string } | undefined {
+    const particle = folded[folded.length - 1];
+    if (folded.length < 3 || !particle || !PARTICLES.has(particle)) return undefined;
+    for (let i = 0; i < Math.min(folded.length - 1, 5); i++) {
+      const word = folded[i]!;
+      const base = this.forms.get(word) ?? (this.infinitives.has(word) ? word : undefined);
+      if (base && this.infinitives.has(particle + base)) return { at: i, verb: particle + base };
     }
     return undefined;
   }
