@@ -1,5 +1,5 @@
 /**
- * HNSW recall against exact search, on the project's own (local hashed) embeddings: the real
+ * HNSW recall against exact search, on the project's own (local hashed) embeddings, in the space the index searches (centred from 1,000 chunks on, see VectorIndex): the real
  * corpora as bench/tune.ts indexed them (.tmp/tune/<corpus>, questions from .tmp/eval) and the
  * 100,000-chunk scale set of bench/retrieval-scale.ts (.tmp/scale-<N>, build it with that first).
  *
@@ -95,12 +95,13 @@ async function measure(set: RecallSet, extra: { m: number; efConstruction: numbe
   const snapshot = await IndexSnapshot.load(set.dir);
   const n = snapshot.vector.size;
   const dims = snapshot.vector.dimensions;
+  // Exact search in the space the index searches: centred vectors when the index is centred.
   const matrix = new Float32Array(n * dims);
-  for (let i = 0; i < n; i++) matrix.set(snapshot.vector.vector(i), i * dims);
+  for (let i = 0; i < n; i++) matrix.set(snapshot.vector.searchedVector(i), i * dims);
   const queries = await embeddings.embedDocuments(set.questions);
   const towns = snapshot.manifest.municipalities.length > 1 ? SCALE_TOWNS : [];
   const truth = queries.map((q, i) => {
-    const sims = similarities(matrix, dims, q);
+    const sims = similarities(matrix, dims, snapshot.vector.searchVector(q));
     const town = towns.length ? towns[i % towns.length]! : undefined;
     const mask = town ? snapshot.maskFor(town) : undefined;
     return { sims, top: kthSimilarity(sims, K), filtered: mask ? kthSimilarity(sims, FILTERED_K, (j) => mask[j] === 1) : undefined, mask };
@@ -109,7 +110,7 @@ async function measure(set: RecallSet, extra: { m: number; efConstruction: numbe
   const scratch = extra.length ? await mkdtemp(path.join(tmpdir(), "auskunft-recall-")) : undefined;
   for (const { m, efConstruction } of extra) {
     const started = performance.now();
-    const built = VectorIndex.build(Array.from({ length: n }, (_, i) => Array.from(matrix.subarray(i * dims, (i + 1) * dims))), dims, { m, efConstruction });
+    const built = VectorIndex.build(Array.from({ length: n }, (_, i) => snapshot.vector.vector(i)), dims, { m, efConstruction });
     const file = path.join(scratch!, `m${m}-efc${efConstruction}.hnsw`);
     await built.save(file);
     indexes.push({ label: `M ${m}, efC ${efConstruction} (built in ${((performance.now() - started) / 1000).toFixed(0)} s)`, file });

@@ -1,9 +1,11 @@
-import { stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { LocalEmbeddings } from "../src/embeddings/local.js";
 import { VersionStore } from "../src/store/versions.js";
+import { VectorIndex } from "../src/store/vector.js";
 import { ingest } from "../ingest/pipeline.js";
 import { makeDataDir } from "./helpers/demo.js";
 
@@ -28,3 +30,74 @@ describe("how the vector graph is built", () => {
     expect(() => parseConfig({ municipalities: [{ id: "x", name: "X", contact: { office: "Amt" } }], retrieval: { hnswM: 500 } })).toThrow(/retrieval\.hnswM/);
   });
 });
+
+describe("a vector index of many chunks", () => {
+  // Vectors that share one direction, as embeddings of texts in one language do.
+  const random = seeded(11);
+  const dims = 64;
+  const common = unit(Array.from({ length: dims }, () => random() - 0.5));
+  const vectors = Array.from({ length: 1200 }, () => unit(common.map((c) => c * 2 + (random() - 0.5))));
+  const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+
+  it("is searched without the direction all vectors share, and gives back each vector as it was given", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "auskunft-centre-"));
+    try {
+      const file = path.join(dir, "vectors.hnsw");
+      await VectorIndex.build(vectors, dims).save(file);
+      expect((await stat(`${file}.center`)).size).toBe((dims + vectors.length) * 4);
+      const index = await VectorIndex.load(file, dims);
+      // Ingestion reuses the vectors of unchanged chunks from the published version.
+      for (const i of [0, 599, 1199]) expect(Math.max(...index.vector(i).map((x, d) => Math.abs(x - vectors[i]![d]!)))).toBeLessThan(1e-5);
+      // The nearest chunk by the index's measure (the centred cosine) is found; for some questions it is
+      // not what the plain cosine ranks first: the direction all vectors share no longer decides.
+      const stored = vectors.map((_, i) => index.searchedVector(i));
+      const best = (score: (i: number) => number) => stored.reduce((top, _, i) => (score(i) > score(top) ? i : top), 0);
+      let differs = 0;
+      for (let q = 0; q < 30; q++) {
+        const query = unit(vectors[q * 40]!.map((x) => x + (random() - 0.5) * 0.6));
+        const centred = index.searchVector(query);
+        const exact = best((i) => cosine(stored[i]!, centred));
+        expect(index.search(query, 1)[0]!.index).toBe(exact);
+        if (best((i) => cosine(vectors[i]!, query)) !== exact) differs++;
+      }
+      expect(differs).toBeGreaterThan(0);
+      // One town's search: only the chunks it may answer from, as many as asked for, nearest first.
+      const allow = (i: number) => i % 10 === 3;
+      for (const share of [0.1, 1]) {
+        const query = unit(vectors[33]!.map((x) => x + (random() - 0.5) * 0.6));
+        const centred = index.searchVector(query);
+        const hits = index.search(query, 20, allow, share);
+        expect(hits).toHaveLength(20);
+        expect(hits.every((h) => allow(h.index))).toBe(true);
+        const exact = stored.map((v, i) => ({ i, s: cosine(v, centred) })).filter(({ i }) => allow(i)).sort((a, b) => b.s - a.s);
+        expect(hits[0]!.index).toBe(exact[0]!.i);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("of an older version, without a mean beside it, is searched as it was written", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "auskunft-centre-"));
+    try {
+      const file = path.join(dir, "vectors.hnsw");
+      await VectorIndex.build(vectors, dims, { centerFrom: Infinity }).save(file);
+      await expect(stat(`${file}.center`)).rejects.toThrow();
+      const index = await VectorIndex.load(file, dims);
+      expect(index.vector(7)[0]).toBeCloseTo(vectors[7]![0]!, 5);
+      expect(index.search(vectors[7]!, 1)[0]!.index).toBe(7);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function unit(v: number[]): number[] {
+  const l = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  return v.map((x) => x / l);
+}
+
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+}

@@ -92,11 +92,12 @@ const Retrieval = z.strictObject({
   /** Worker threads for retrieval (0: in the server's own thread, right for a small town; 2 on a 2-core machine serving many). */
   workers: z.number().int().min(0).max(16).default(0),
   /**
-   * hnswlib search breadth (ef): more finds more of the truly nearest chunks, and costs time. At 128
-   * the vector search finds at least 99.3 % of the exact 10 nearest on the evaluation corpora (up to
-   * 6,000 chunks); at 100,000 chunks about 83 %, and even 1,024 gives only 98.7 % (bench/vector-recall.ts).
+   * hnswlib search breadth (ef): more finds more of the truly nearest chunks, and costs time. At 256 the
+   * vector search finds 99.1 % of the exact 10 nearest at 100,000 chunks (128: 95 %), and at least 99.7 %
+   * on the evaluation corpora of up to 6,000 chunks (bench/vector-recall.ts). A town's search asks for
+   * about 300 neighbours anyway, so 256 costs little over 128 there.
    */
-  efSearch: z.number().int().min(10).max(1000).default(128),
+  efSearch: z.number().int().min(10).max(1000).default(256),
   /**
    * How the HNSW graph is built (hnswlib's M and efConstruction; takes effect with the next index version
    * that ingestion publishes).

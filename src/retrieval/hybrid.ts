@@ -96,8 +96,10 @@ export class HybridRetriever implements Retriever {
     }
     const { chunks } = snapshot;
     let allow: ((i: number) => boolean) | undefined;
+    let share = 1;
     if (municipality && snapshot.manifest.municipalities.length > 1) {
       allow = snapshot.allowFor(municipality);
+      share = snapshot.shareFor(municipality);
     }
 
     // A question in another language is searched with the German terms the glossary finds in it.
@@ -123,7 +125,7 @@ export class HybridRetriever implements Retriever {
     const lexical = snapshot.lexical.searchGroups(groups, n, allow);
     const feedback = this.options.feedbackChunks ? this.feedbackRanking(snapshot, groups, lexical) : [];
     // A vector weight of 0 switches the vector search off (lexical only: the fastest setting).
-    const vector = (this.options.vectorWeight ?? 0.3) > 0 ? snapshot.vector.search(await this.queryVector(searchText), this.options.vectorCandidates ?? n, allow) : [];
+    const vector = (this.options.vectorWeight ?? 0.3) > 0 ? snapshot.vector.search(await this.queryVector(searchText), this.options.vectorCandidates ?? n, allow, share) : [];
 
     // Reciprocal rank fusion: each ranking adds weight / (k + rank) to its chunks.
     const fused = new Map<number, number>();

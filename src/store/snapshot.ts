@@ -44,6 +44,7 @@ export function loadedSearchParts(dir: string): SharedSearchParts | undefined {
 /** One published index version, loaded: read-only, shared by all requests. */
 export class IndexSnapshot {
   private readonly masks = new Map<string, Uint8Array>();
+  private readonly shares = new Map<string, number>();
 
   /** 1 for each chunk a town may answer from (its own and the shared ones): a typed array, read in the hot loops. */
   maskFor(municipality: string): Uint8Array {
@@ -109,6 +110,19 @@ export class IndexSnapshot {
     if (this.lexical.groupedByTown) return this.lexical.townFilter(town);
     const mask = this.maskFor(municipality);
     return (i) => mask[i] === 1;
+  }
+
+  /** What part of all chunks a town may answer from (see allowFor): how wide its vector search must look. */
+  shareFor(municipality: string): number {
+    let share = this.shares.get(municipality);
+    if (share === undefined) {
+      const own = this.towns.names.indexOf(municipality) + 1;
+      let allowed = 0;
+      for (const code of this.towns.codes) if (code === 0 || code === own) allowed++;
+      share = allowed / Math.max(1, this.towns.codes.length);
+      this.shares.set(municipality, share);
+    }
+    return share;
   }
 
   /** The same for whole documents. */
