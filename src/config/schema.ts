@@ -94,8 +94,9 @@ const Retrieval = z.strictObject({
   /**
    * hnswlib search breadth (ef): more finds more of the truly nearest chunks, and costs time. At 256 the
    * vector search finds 99.1 % of the exact 10 nearest at 100,000 chunks (128: 95 %), and at least 99.7 %
-   * on the evaluation corpora of up to 6,000 chunks (bench/vector-recall.ts). A town's search asks for
-   * about 300 neighbours anyway, so 256 costs little over 128 there.
+   * on the evaluation corpora of up to 6,000 chunks (bench/vector-recall.ts). At 100,000 chunks 256 costs
+   * about 0.6 ms more per question than 128; with 50 questions in flight that decides whether the 95th
+   * percentile stays under 100 ms (docs/benchmarks.md).
    */
   efSearch: z.number().int().min(10).max(1000).default(256),
   /**

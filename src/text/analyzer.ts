@@ -37,9 +37,9 @@ export interface AnalyzerOptions {
 }
 
 /**
- * German analysis for lexical retrieval: fold spelling, drop stop words, take verb forms
- * to their infinitive ("abgeholt" → "abholen"), stem, and split compounds against the corpus vocabulary so that "Hundesteuer" meets
- * "Steuer für jeden Hund".
+ * German analysis for lexical retrieval: fold spelling, drop stop words, take verb forms to
+ * their infinitive ("abgeholt" → "abholen"), stem, and split compounds against the corpus
+ * vocabulary so that "Hundesteuer" meets "Steuer für jeden Hund".
  */
 export class GermanAnalyzer {
   private readonly decompounder: Decompounder | undefined;

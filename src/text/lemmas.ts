@@ -71,7 +71,8 @@ export class VerbLemmas {
     }
     const forms = new Map<string, string>();
     for (const [form, lemmas] of found) {
-      // An infinitive of its own ("essen" is also a form of nothing else here) or a form of two verbs: ambiguous.
+      // A form that is an infinitive itself ("gefallen": to please, and the participle of "fallen"), or
+      // a form of two verbs, is ambiguous: it stays as it is.
       if (lemmas.size === 1 && !infinitives.has(form)) forms.set(form, [...lemmas][0]!);
     }
     return new VerbLemmas(forms, participles, infinitives);
@@ -108,10 +109,6 @@ export class VerbLemmas {
       if (base && this.infinitives.has(particle + base)) return { at: i, verb: particle + base };
     }
     return undefined;
-  }
-
-  get size(): number {
-    return this.forms.size;
   }
 }
 
