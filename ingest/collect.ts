@@ -118,10 +118,19 @@ interface SiteOptions {
   identify: (url: string) => { docId: string; url: string };
 }
 
+/** A start page that linked to at least this many pages and now to none of them is taken for a placeholder. */
+const LINKED_BEFORE = 3;
+/** So many pages that said different things last time and now say the same are taken for a placeholder. */
+const SAME_PAGE = 3;
+const PLACEHOLDER = "a maintenance or error page served as 200?";
+
 async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: HtmlExtractOptions, site: SiteOptions): Promise<CollectResult> {
   const { config, previous } = options;
   const documents = new Map<string, CollectedDocument>();
   const failures: CollectResult["failures"] = [];
+  /** Pages that answered with something that is not them (see LINKED_BEFORE): failed for now. */
+  const placeholders: (CrawlFailure & { key: string })[] = [];
+  const startPages = new Set(site.startUrls.map((u) => normaliseUrl(u) ?? u));
   /** The key a URL's document is known under, for conditional requests and to match failures to documents. */
   const keyOf = (url: string) => site.identify(normaliseUrl(url) ?? url).docId;
   const summary = await crawl(
@@ -164,6 +173,21 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
         const sameSite = canonical && site.allowedHosts.includes(new URL(canonical).hostname);
         const { docId, url } = site.identify(sameSite ? canonical : normaliseUrl(page.url) ?? page.url);
         const links = doc.links.map((l) => relativeTo(l, page.url));
+        // A CMS in maintenance answers every address with the same notice, often as 200: a start page that
+        // linked to several pages and now to at most one other, none of them, is not taken at its word, and its
+        // old links are still followed. (A relaunch with new addresses links to many new pages: that is taken.)
+        const self = relativeTo(page.url, page.url);
+        const linkedBefore = (known?.fetch.links ?? []).filter((l) => l !== self);
+        const linkedNow = links.filter((l) => l !== self);
+        if (
+          startPages.has(normaliseUrl(page.url) ?? page.url) &&
+          linkedBefore.length >= LINKED_BEFORE &&
+          linkedNow.length <= 1 &&
+          !linkedNow.some((l) => linkedBefore.includes(l))
+        ) {
+          placeholders.push({ url: page.url, key, temporary: true, reason: `answered with a page without any of its ${linkedBefore.length} links (${PLACEHOLDER})` });
+          return linkedBefore.map((l) => new URL(l, page.url).toString());
+        }
         if (!documents.has(docId) && (doc.blocks.length > 0 || pdf)) {
           documents.set(docId, { kind: "fresh", docId, url, municipality: options.municipality, paged: pdf, doc, fetch: fetchState(links) });
         }
@@ -182,7 +206,33 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
   );
-  return { documents: [...documents.values()], failures, skippedByRobots: summary.skippedByRobots, incomplete: summary.incomplete };
+  placeholders.push(...samePage(documents, previous));
+  for (const p of placeholders) documents.delete(previous?.get(p.key)?.docId ?? p.key);
+  failures.push(...placeholders);
+  const incomplete = [...summary.incomplete];
+  if (placeholders.length > 0) incomplete.push(`${placeholders.length} pages answered with what is not them (${PLACEHOLDER}): their last versions are kept`);
+  return { documents: [...documents.values()], failures, skippedByRobots: summary.skippedByRobots, incomplete };
+}
+
+/**
+ * Pages that said different things last time and now all say the same thing (at least SAME_PAGE of them):
+ * a placeholder in front of the site (maintenance, a login wall, an error page), not what the pages say.
+ */
+function samePage(documents: Map<string, CollectedDocument>, previous: PreviousFetches | undefined): (CrawlFailure & { key: string })[] {
+  const byText = new Map<string, { url: string; key: string; before: string }[]>();
+  for (const d of documents.values()) {
+    const before = previous?.get(d.fetch.key)?.fetch.bodyHash;
+    if (d.kind !== "fresh" || before === undefined) continue;
+    const text = createHash("sha256").update(d.doc.title).update(d.doc.blocks.map((b) => b.text).join("\n")).digest("hex");
+    const group = byText.get(text) ?? [];
+    group.push({ url: d.url, key: d.fetch.key, before });
+    byText.set(text, group);
+  }
+  return [...byText.values()]
+    .filter((group) => new Set(group.map((g) => g.before)).size >= SAME_PAGE)
+    .flatMap((group) =>
+      group.map(({ url, key }) => ({ url, key, temporary: true, reason: `answered with the same page as ${group.length - 1} other addresses (${PLACEHOLDER})` })),
+    );
 }
 
 const header = (page: FetchResult, name: string) => page.headers.get(name) ?? undefined;

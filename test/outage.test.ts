@@ -336,3 +336,63 @@ describe("a start page that is gone (a typo in startUrls, a site that moved)", (
     expect(await textOf(town.store)).toContain("Die Hundesteuer in Birkenfeld beträgt 90 Euro");
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+
+describe("a CMS in maintenance that answers every page with 200 and the same notice", () => {
+  // robots.txt and the sitemap are static files and still there; every page says the same thing.
+  const MAINTENANCE: Route = (_req, res) =>
+    void res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html("<h1>Wartungsarbeiten</h1><p>Unsere Website wird gerade gewartet. Bitte versuchen Sie es später noch einmal.</p>", "Wartung"));
+  let town: Town;
+
+  beforeAll(async () => {
+    town = await startBirkenfeld();
+    expect((await town.run()).published).toBe(true);
+  });
+
+  it("takes the notice for no page's text: every page keeps its last version, and the run says it was incomplete", { timeout: 30_000 }, async () => {
+    const { site, store } = town;
+    const before = await store.current();
+    for (const p of ALL) site.routes[p] = MAINTENANCE;
+
+    const report = await town.run();
+
+    expect(report.documents.changed).toEqual([]);
+    expect(report.documents.removed).toEqual([]);
+    expect(report.documents.added).toEqual([]);
+    expect(report.published).toBe(false);
+    expect(await store.current()).toBe(before);
+    const reasons = keptReasons(report);
+    // The start page linked to four pages and now to none; the pages it linked to were still asked for.
+    expect(reasons["/"]).toMatch(/without any of its 4 links.*maintenance/);
+    for (const p of ["/hundesteuer.html", "/standesamt.html", "/sperrmuell.html", "/themen.html", "/kirchweih.html"]) {
+      expect(reasons[p]).toMatch(/the same page as \d+ other addresses.*maintenance/);
+    }
+    expect(report.incomplete).toHaveLength(1);
+    expect(formatReport(report)).toContain("Not crawled completely");
+    const text = await textOf(store);
+    expect(text).toContain("Die Hundesteuer in Birkenfeld beträgt 90 Euro");
+    expect(text).not.toContain("Wartungsarbeiten");
+  });
+
+  it("once the site is back, reads the pages again and keeps nothing", { timeout: 30_000 }, async () => {
+    await buildBirkenfeld(town.site);
+    const report = await town.run();
+    expect(report.incomplete).toEqual([]);
+    expect(report.documents.kept).toEqual([]);
+    expect(report.documents.removed).toEqual([]);
+  });
+
+  it("takes a relaunch at its word: a start page that links to new pages instead of the old ones", { timeout: 30_000 }, async () => {
+    const { site } = town;
+    const fresh = ["/buergerservice.html", "/rathaus.html"];
+    for (const [i, p] of fresh.entries()) site.page(p, html(`<h1>Neu ${i}</h1><p>Die neue Seite ${p} der Gemeinde Birkenfeld.</p>`, `Neu ${i}`));
+    site.page("/", html(`<h1>Gemeinde Birkenfeld</h1><p>Unsere neue Website.</p>${fresh.map((l) => `<a href="${l}">${l}</a>`).join("")}`, "Gemeinde Birkenfeld"), { etag: '"start-relaunch"' });
+
+    const report = await town.run();
+
+    expect(report.incomplete).toEqual([]);
+    expect(pathsOf(report.documents.changed)).toEqual(["/"]);
+    expect(pathsOf(report.documents.added)).toEqual(fresh);
+  });
+});
