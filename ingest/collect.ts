@@ -149,7 +149,7 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
         if (known?.lastModified) headers["if-modified-since"] = known.lastModified;
         return headers;
       },
-      onPage: async (page) => {
+      onPage: async (page, requested) => {
         const key = keyOf(page.url);
         const known = previous?.get(key);
         const bodyHash = page.status === 304 && known ? known.fetch.bodyHash : hashBody(page.body);
@@ -173,20 +173,19 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
         const sameSite = canonical && site.allowedHosts.includes(new URL(canonical).hostname);
         const { docId, url } = site.identify(sameSite ? canonical : normaliseUrl(page.url) ?? page.url);
         const links = doc.links.map((l) => relativeTo(l, page.url));
-        // A CMS in maintenance answers every address with the same notice, often as 200: a start page that
-        // linked to several pages and now to at most one other, none of them, is not taken at its word, and its
-        // old links are still followed. (A relaunch with new addresses links to many new pages: that is taken.)
-        const self = relativeTo(page.url, page.url);
-        const linkedBefore = (known?.fetch.links ?? []).filter((l) => l !== self);
-        const linkedNow = links.filter((l) => l !== self);
-        if (
-          startPages.has(normaliseUrl(page.url) ?? page.url) &&
-          linkedBefore.length >= LINKED_BEFORE &&
-          linkedNow.length <= 1 &&
-          !linkedNow.some((l) => linkedBefore.includes(l))
-        ) {
-          placeholders.push({ url: page.url, key, temporary: true, reason: `answered with a page without any of its ${linkedBefore.length} links (${PLACEHOLDER})` });
-          return linkedBefore.map((l) => new URL(l, page.url).toString());
+        // A CMS in maintenance answers every address with the same notice, often as 200 (or redirects there): a
+        // start page that linked to several pages and now to at most one other, none of them, is not taken at its
+        // word, and its old links are still followed. (A relaunch with new addresses links to many new pages: that is taken.)
+        if (startPages.has(normaliseUrl(requested) ?? requested)) {
+          const startKey = keyOf(requested);
+          const self = relativeTo(requested, requested);
+          const linkedBefore = (previous?.get(startKey)?.fetch.links ?? []).filter((l) => l !== self);
+          const linkedNow = links.filter((l) => l !== self && l !== relativeTo(page.url, page.url));
+          if (linkedBefore.length >= LINKED_BEFORE && linkedNow.length <= 1 && !linkedNow.some((l) => linkedBefore.includes(l))) {
+            const reason = `answered with a page without any of its ${linkedBefore.length} links (${PLACEHOLDER})`;
+            placeholders.push({ url: requested, key: startKey, temporary: true, reason });
+            return linkedBefore.map((l) => new URL(l, requested).toString());
+          }
         }
         if (!documents.has(docId) && (doc.blocks.length > 0 || pdf)) {
           documents.set(docId, { kind: "fresh", docId, url, municipality: options.municipality, paged: pdf, doc, fetch: fetchState(links) });
@@ -206,7 +205,10 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
   );
-  placeholders.push(...samePage(documents, previous));
+  // Pages that say the same as each other count as a placeholder only when the start page is one too: a few
+  // deleted pages that now show the same "not found" text with 200 are the site's answer, not a maintenance.
+  const startAffected = placeholders.length > 0;
+  placeholders.push(...samePage(documents, previous).filter((group) => startAffected || group.some((p) => startPages.has(normaliseUrl(p.url) ?? p.url))).flat());
   for (const p of placeholders) documents.delete(previous?.get(p.key)?.docId ?? p.key);
   failures.push(...placeholders);
   const incomplete = [...summary.incomplete];
@@ -218,7 +220,7 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
  * Pages that said different things last time and now all say the same thing (at least SAME_PAGE of them):
  * a placeholder in front of the site (maintenance, a login wall, an error page), not what the pages say.
  */
-function samePage(documents: Map<string, CollectedDocument>, previous: PreviousFetches | undefined): (CrawlFailure & { key: string })[] {
+function samePage(documents: Map<string, CollectedDocument>, previous: PreviousFetches | undefined): (CrawlFailure & { key: string })[][] {
   const byText = new Map<string, { url: string; key: string; before: string }[]>();
   for (const d of documents.values()) {
     const before = previous?.get(d.fetch.key)?.fetch.bodyHash;
@@ -230,7 +232,7 @@ function samePage(documents: Map<string, CollectedDocument>, previous: PreviousF
   }
   return [...byText.values()]
     .filter((group) => new Set(group.map((g) => g.before)).size >= SAME_PAGE)
-    .flatMap((group) =>
+    .map((group) =>
       group.map(({ url, key }) => ({ url, key, temporary: true, reason: `answered with the same page as ${group.length - 1} other addresses (${PLACEHOLDER})` })),
     );
 }

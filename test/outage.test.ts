@@ -383,6 +383,39 @@ describe("a CMS in maintenance that answers every page with 200 and the same not
     expect(report.documents.removed).toEqual([]);
   });
 
+  it("does the same when every address redirects to one maintenance page", { timeout: 30_000 }, async () => {
+    const other = await startBirkenfeld();
+    expect((await other.run()).published).toBe(true);
+    const { site, store } = other;
+    const before = await store.current();
+    for (const p of ALL) site.routes[p] = (_req, res) => void res.writeHead(302, { location: "/wartung.html" }).end();
+    site.routes["/wartung.html"] = MAINTENANCE;
+
+    const report = await other.run();
+
+    expect(report.documents.removed).toEqual([]);
+    expect(report.documents.added).toEqual([]);
+    expect(report.documents.changed).toEqual([]);
+    expect(await store.current()).toBe(before);
+    expect(keptReasons(report)["/"]).toMatch(/without any of its 4 links/);
+    expect(report.incomplete).toHaveLength(1);
+    expect(await textOf(store)).toContain("Das Standesamt Birkenfeld traut dienstags");
+  });
+
+  it("takes deleted pages that now say the same \"not found\" with 200 as the site's answer, when the start page is itself", { timeout: 30_000 }, async () => {
+    const other = await startBirkenfeld();
+    expect((await other.run()).published).toBe(true);
+    const notFound: Route = (_req, res) =>
+      void res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html("<h1>Seite nicht gefunden</h1><p>Diese Seite gibt es nicht mehr.</p>", "Nicht gefunden"));
+    for (const p of ["/hundesteuer.html", "/standesamt.html", "/sperrmuell.html"]) other.site.routes[p] = notFound;
+
+    const report = await other.run();
+
+    expect(report.incomplete).toEqual([]);
+    expect(report.documents.kept).toEqual([]);
+    expect(pathsOf(report.documents.changed)).toEqual(["/hundesteuer.html", "/sperrmuell.html", "/standesamt.html"]);
+  });
+
   it("takes a relaunch at its word: a start page that links to new pages instead of the old ones", { timeout: 30_000 }, async () => {
     const { site } = town;
     const fresh = ["/buergerservice.html", "/rathaus.html"];

@@ -30,7 +30,8 @@ export interface CrawlHandlers {
   /** Extra request headers for a URL: conditional requests (If-None-Match, If-Modified-Since). */
   requestHeaders?(url: string): Record<string, string>;
   /** Called for every page fetched with 2xx or 304; returns the links found on it. */
-  onPage(page: FetchResult): Promise<string[]>;
+  /** `requested`: the URL asked for, before redirects (`page.url` is where they led). */
+  onPage(page: FetchResult, requested: string): Promise<string[]>;
   /**
    * Links a page had when it was last fetched. They are followed when the page fails for now, so that a
    * hub page's timeout does not hide the pages it links to (which would then look gone).
@@ -188,7 +189,7 @@ export async function crawl(options: CrawlOptions, fetcher: Fetcher, handlers: C
     }
     summary.fetched++;
     try {
-      for (const link of await handlers.onPage(result)) enqueueLink(link, result.url);
+      for (const link of await handlers.onPage(result, url)) enqueueLink(link, result.url);
     } catch (error) {
       fail({ url, reason: `could not be read: ${(error as Error).message}`, temporary: false });
     }

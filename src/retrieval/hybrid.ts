@@ -211,6 +211,8 @@ export class HybridRetriever implements Retriever {
       seen.add(w.stem);
       const alternatives = new Set(this.synonyms.of(w.stem));
       for (const p of w.parts) for (const s of this.synonyms.of(p)) alternatives.add(s);
+      // A verb form also searches its infinitive's stem ("abgeholt": "abhol", as in "Abholung").
+      if (w.verb) alternatives.add(w.verb);
       // A word the sources never use, and no compound of known words: perhaps a typo.
       if (typos && alternatives.size === 0 && w.parts.length === 0 && snapshot.lexical.documentFrequency(w.stem) === 0) {
         for (const near of nearWords(w.stem, snapshot.lexical.terms)) alternatives.add(near);

@@ -34,7 +34,7 @@ export interface Chunk {
  * ingestion then reads every document again (vectors of unchanged chunks are still reused) and
  * rebuilds the indexes, even where no page changed.
  */
-export const PIPELINE_VERSION = "2026-11-25.3";
+export const PIPELINE_VERSION = "2026-11-25.4";
 
 /** Documents are told apart by town: two towns may both have an "index.html". */
 export const documentKey = (municipality: string | null, docId: string) => `${municipality ?? "*"}\u0000${docId}`;

@@ -84,6 +84,8 @@ export class VectorIndex {
     hnsw.initIndex(Math.max(1, vectors.length), options.m ?? DEFAULT_M, options.efConstruction ?? DEFAULT_EF_CONSTRUCTION, 100);
     vectors.forEach((v, i) => {
       if (v.length !== dimensions) throw new Error(`vector ${i} has ${v.length} dimensions, expected ${dimensions}`);
+      // One NaN would make the mean, and with it every search and every reused vector, NaN.
+      if (!v.every(Number.isFinite)) throw new Error(`vector ${i} holds a value that is not a finite number: the embedder answered wrongly`);
     });
     let centering: { mean: Float32Array; lengths: Float32Array } | undefined;
     if (vectors.length >= (options.centerFrom ?? DEFAULT_CENTER_FROM)) {
@@ -162,7 +164,8 @@ export class VectorIndex {
    */
   search(query: number[], k: number, allow?: (index: number) => boolean, share = 0.25): VectorHit[] {
     const n = Math.min(k, this.size);
-    if (n === 0 || query.length !== this.dimensions) return [];
+    // A question of stop words only embeds to nothing: no direction to search in (centred, it would be minus the mean).
+    if (n === 0 || query.length !== this.dimensions || length(query) === 0) return [];
     const toHits = (r: { neighbors: number[]; distances: number[] }) => r.neighbors.map((index, i) => ({ index, similarity: 1 - r.distances[i]! }));
     query = this.searchVector(query);
     if (!allow) return toHits(this.hnsw.searchKnn(query, n));

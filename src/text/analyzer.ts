@@ -5,8 +5,8 @@ import { Decompounder } from "./decompound.js";
 import { verbLemmas, type VerbLemmas } from "./lemmas.js";
 
 const stemmer = snowball.newStemmer("german");
-/** Where a clause ends: a separable verb's particle stands at the end of its clause. */
-const CLAUSE_END = /[.!?;:,()\n]+/;
+/** Where a clause ends: a separable verb's particle stands at the end of its clause ("füllen Sie es aus und …"). */
+const CLAUSE_END = /[.!?;:,()\n]+|\s(?:und|oder|aber|sondern)\s/i;
 
 export interface Term {
   term: string;
@@ -18,6 +18,8 @@ export interface AnalysedWord {
   surface: string;
   stem: string;
   parts: string[];
+  /** For a verb form, the stem of its infinitive ("abgeholt": "abhol"), where that differs. */
+  verb?: string;
 }
 
 /** Stem of a folded word; numbers and very short tokens stay as they are. */
@@ -37,9 +39,9 @@ export interface AnalyzerOptions {
 }
 
 /**
- * German analysis for lexical retrieval: fold spelling, drop stop words, take verb forms to
- * their infinitive ("abgeholt" → "abholen"), stem, and split compounds against the corpus
- * vocabulary so that "Hundesteuer" meets "Steuer für jeden Hund".
+ * German analysis for lexical retrieval: fold spelling, drop stop words, stem, add a verb form's
+ * infinitive ("abgeholt": "abholen"), and split compounds against the corpus vocabulary so that
+ * "Hundesteuer" meets "Steuer für jeden Hund".
  */
 export class GermanAnalyzer {
   private readonly decompounder: Decompounder | undefined;
@@ -71,25 +73,31 @@ export class GermanAnalyzer {
     return out;
   }
 
-  /** `verb`: the separable verb this word is the finite part of ("gibt … ab": "abgeben", no stop word). */
-  private analyseWord(folded: string, verb?: string): AnalysedWord | undefined {
-    if (!folded || (!verb && GERMAN_STOPWORDS.has(folded))) return undefined;
+  /**
+   * `separable`: the separable verb this word is the finite part of ("melde … an": "anmelden"; "gibt … ab":
+   * "abgeben", though "gibt" alone is a stop word).
+   */
+  private analyseWord(folded: string, separable?: string): AnalysedWord | undefined {
+    const stopWord = GERMAN_STOPWORDS.has(folded);
+    if (!folded || (stopWord && !separable)) return undefined;
     if (folded.length < 2 && !/\d/.test(folded)) return undefined;
-    // "abgeholt" meets "Abholung", "gewann" meets "gewinnen": the stemmer cannot see either.
-    const lemma = verb ?? this.lemmas?.lemma(folded);
-    if (lemma && GERMAN_STOPWORDS.has(lemma)) return undefined;
-    const s = stem(lemma ?? folded);
+    // "abgeholt" meets "Abholung", "gewann" meets "gewinnen": the stemmer cannot see either. The infinitive
+    // comes beside the word, not instead of it: "Abgaben" is also "gaben ab", and must still meet "Abgabe".
+    const lemma = separable ?? this.lemmas?.lemma(folded);
+    const lemmaStem = lemma && !GERMAN_STOPWORDS.has(lemma) ? stem(lemma) : undefined;
+    const s = stopWord && lemmaStem ? lemmaStem : stem(folded);
     const parts = new Set((this.decompounder?.split(folded) ?? []).map(stem));
     parts.delete(s);
-    return { surface: folded, stem: s, parts: [...parts] };
+    return { surface: folded, stem: s, parts: [...parts], ...(lemmaStem && lemmaStem !== s ? { verb: lemmaStem } : {}) };
   }
 
-  /** Weighted terms of a text: each stem once per occurrence, compound parts at a lower weight. */
+  /** Weighted terms of a text: each stem once per occurrence, compound parts and verbs' infinitives at a lower weight. */
   terms(text: string): Term[] {
     const out: Term[] = [];
     for (const w of this.analyseWords(text)) {
       out.push({ term: w.stem, weight: 1 });
       for (const p of w.parts) out.push({ term: p, weight: this.partWeight });
+      if (w.verb) out.push({ term: w.verb, weight: this.partWeight });
     }
     return out;
   }

