@@ -38,7 +38,7 @@ const { values } = parseArgs({
 const N = Number(values.chunks);
 const towns = SCALE_TOWNS;
 const dir = path.resolve(`.tmp/scale-${N}`);
-const version = `scale-v3-${N}`;
+const version = `scale-v4-${N}`;
 const embeddings = new LocalEmbeddings();
 const built = existsSync(path.join(dir, "manifest.json")) && (JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as IndexManifest).version === version;
 if (!built) {
