@@ -128,7 +128,7 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
   const { config, previous } = options;
   const documents = new Map<string, CollectedDocument>();
   const failures: CollectResult["failures"] = [];
-  /** Pages that answered with something that is not them (see LINKED_BEFORE): failed for now. */
+  /** Pages that answered with a page that is not theirs (see LINKED_BEFORE and samePage): failed for now. */
   const placeholders: (CrawlFailure & { key: string })[] = [];
   const startPages = new Set(site.startUrls.map((u) => normaliseUrl(u) ?? u));
   /** The key a URL's document is known under, for conditional requests and to match failures to documents. */
@@ -212,7 +212,7 @@ async function crawlSite(options: CollectOptions, fetcher: Fetcher, selectors: H
   for (const p of placeholders) documents.delete(previous?.get(p.key)?.docId ?? p.key);
   failures.push(...placeholders);
   const incomplete = [...summary.incomplete];
-  if (placeholders.length > 0) incomplete.push(`${placeholders.length} pages answered with what is not them (${PLACEHOLDER}): their last versions are kept`);
+  if (placeholders.length > 0) incomplete.push(`${placeholders.length} pages answered with a page that is not theirs (${PLACEHOLDER}): their last versions are kept`);
   return { documents: [...documents.values()], failures, skippedByRobots: summary.skippedByRobots, incomplete };
 }
 
