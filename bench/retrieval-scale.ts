@@ -26,6 +26,7 @@ import { parseConfig } from "../src/config/load.js";
 import { Glossary } from "../src/text/glossary.js";
 import { GLOSSARY_FILE } from "../src/server/compose.js";
 import { RetrievalPool } from "../src/retrieval/pool.js";
+import { kthSimilarity, searchedMatrix, similarities } from "./exact-search.js";
 
 const { values } = parseArgs({
   options: {
@@ -67,22 +68,14 @@ const loadSeconds = (performance.now() - t) / 1000;
 
 // HNSW recall@10 against exact search over the same vectors as the index compares them (centred), at the
 // configured ef (bench/vector-recall.ts has more).
-const dims = embeddings.dimensions;
-const matrix = new Float32Array(N * dims);
-for (let i = 0; i < N; i++) matrix.set(snapshot.vector.searchedVector(i), i * dims);
+const matrix = searchedMatrix(snapshot.vector);
 let found = 0;
 const recallQueries = await embeddings.embedDocuments(queries.slice(0, 200));
 for (const query of recallQueries) {
-  const q = snapshot.vector.searchVector(query);
-  const sims = new Float64Array(N);
-  for (let i = 0; i < N; i++) {
-    let s = 0;
-    for (let d = 0; d < dims; d++) s += matrix[i * dims + d]! * q[d]!;
-    sims[i] = s;
-  }
-  const tenth = [...sims].sort((a, b) => b - a)[9]!;
+  const sims = similarities(matrix, embeddings.dimensions, snapshot.vector.searchVector(query));
   // A chunk as near as the 10th true neighbour counts as found (exact twins of a chunk are interchangeable).
-  found += snapshot.vector.search(query, 10).filter((h) => sims[h.index]! >= tenth - 1e-5).length;
+  const { kth } = kthSimilarity(sims, 10);
+  found += snapshot.vector.search(query, 10).filter((h) => sims[h.index]! >= kth - 1e-5).length;
 }
 const recall = found / (recallQueries.length * 10);
 
@@ -122,7 +115,7 @@ const workerCount = Number(values.workers);
 if (workerCount > 0) {
   const workers = new RetrievalPool(
     workerCount,
-    { embeddings: { provider: "local", dimensions: dims, batchSize: 128, timeoutMs: 30000, retries: 1 }, env: {}, synonyms: BUILTIN_SYNONYMS, glossaryFile: GLOSSARY_FILE, options: retrieval, efSearch: retrieval.efSearch },
+    { embeddings: { provider: "local", dimensions: embeddings.dimensions, batchSize: 128, timeoutMs: 30000, retries: 1 }, env: {}, synonyms: BUILTIN_SYNONYMS, glossaryFile: GLOSSARY_FILE, options: retrieval, efSearch: retrieval.efSearch },
     embeddings.id,
   );
   t = performance.now();

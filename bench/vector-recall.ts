@@ -25,6 +25,7 @@ import { IndexSnapshot } from "../src/store/snapshot.js";
 import { VectorIndex } from "../src/store/vector.js";
 import { percentile } from "../ingest/eval/metrics.js";
 import { SCALE_TOWNS, sampleLabelledQuestions } from "./scale-corpus.js";
+import { kthSimilarity, searchedMatrix, similarities } from "./exact-search.js";
 
 const { values } = parseArgs({
   options: {
@@ -69,35 +70,12 @@ function sets(): RecallSet[] {
   return out;
 }
 
-/** Exact neighbours by a full scan: every chunk's cosine similarity to the question. */
-function similarities(matrix: Float32Array, dimensions: number, query: number[]): Float64Array {
-  const n = matrix.length / dimensions;
-  const q = Float64Array.from(query);
-  const out = new Float64Array(n);
-  for (let i = 0, at = 0; i < n; i++, at += dimensions) {
-    let s = 0;
-    for (let d = 0; d < dimensions; d++) s += matrix[at + d]! * q[d]!;
-    out[i] = s;
-  }
-  return out;
-}
-
-/** The similarity of the k-th nearest chunk that `allow` accepts (all when it is missing). */
-function kthSimilarity(sims: Float64Array, k: number, allow?: (i: number) => boolean): { kth: number; ids: Set<number> } {
-  const best: number[] = [];
-  for (let i = 0; i < sims.length; i++) if (!allow || allow(i)) best.push(i);
-  best.sort((a, b) => sims[b]! - sims[a]!);
-  const top = best.slice(0, k);
-  return { kth: sims[top[top.length - 1]!] ?? -Infinity, ids: new Set(top) };
-}
-
 async function measure(set: RecallSet, extra: { m: number; efConstruction: number }[]): Promise<string[]> {
   const snapshot = await IndexSnapshot.load(set.dir);
   const n = snapshot.vector.size;
   const dims = snapshot.vector.dimensions;
   // Exact search in the space the index searches: centred vectors when the index is centred.
-  const matrix = new Float32Array(n * dims);
-  for (let i = 0; i < n; i++) matrix.set(snapshot.vector.searchedVector(i), i * dims);
+  const matrix = searchedMatrix(snapshot.vector);
   const queries = await embeddings.embedDocuments(set.questions);
   const towns = snapshot.manifest.municipalities.length > 1 ? SCALE_TOWNS : [];
   const truth = queries.map((q, i) => {

@@ -256,16 +256,21 @@ export class LexicalIndex {
     return { postings, tfs, start: starts[t * towns + town]!, end: starts[t * towns + town + 1]! };
   }
 
+  /** What a scoring loop over a term's postings needs: its BM25 factor, the length norms and the postings range. */
+  private scanOf(term: string, weight: number, town: number) {
+    const t = this.termIds.get(term);
+    if (t === undefined || !(weight > 0)) return undefined;
+    return { w: weight * this.idf(term) * (K1 + 1), norms: this.norms, ...this.postingsOf(t, town) };
+  }
+
   /**
    * Adds the term's BM25 score to `into` for each document holding it; returns the new count of
    * `touched`. (Two loops rather than one with a mode: this is the hottest code of a question.)
    */
   private addScores(term: string, weight: number, into: Float64Array, touched: Int32Array, count: number, town: number): number {
-    const t = this.termIds.get(term);
-    if (t === undefined || !(weight > 0)) return count;
-    const w = weight * this.idf(term) * (K1 + 1);
-    const norms = this.norms;
-    const { postings, tfs, start, end } = this.postingsOf(t, town);
+    const scan = this.scanOf(term, weight, town);
+    if (!scan) return count;
+    const { w, norms, postings, tfs, start, end } = scan;
     for (let p = start; p < end; p++) {
       const doc = postings[p]!;
       const tf = tfs[p]!;
@@ -278,11 +283,9 @@ export class LexicalIndex {
 
   /** Keeps the larger of `into` and the term's BM25 score for each document holding it (as addScores). */
   private maxScores(term: string, weight: number, into: Float64Array, touched: Int32Array, count: number, town: number): number {
-    const t = this.termIds.get(term);
-    if (t === undefined || !(weight > 0)) return count;
-    const w = weight * this.idf(term) * (K1 + 1);
-    const norms = this.norms;
-    const { postings, tfs, start, end } = this.postingsOf(t, town);
+    const scan = this.scanOf(term, weight, town);
+    if (!scan) return count;
+    const { w, norms, postings, tfs, start, end } = scan;
     for (let p = start; p < end; p++) {
       const doc = postings[p]!;
       const tf = tfs[p]!;

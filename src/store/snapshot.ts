@@ -116,10 +116,8 @@ export class IndexSnapshot {
   shareFor(municipality: string): number {
     let share = this.shares.get(municipality);
     if (share === undefined) {
-      const own = this.towns.names.indexOf(municipality) + 1;
-      let allowed = 0;
-      for (const code of this.towns.codes) if (code === 0 || code === own) allowed++;
-      share = allowed / Math.max(1, this.towns.codes.length);
+      const mask = this.maskFor(municipality);
+      share = mask.reduce((sum, m) => sum + m, 0) / Math.max(1, mask.length);
       this.shares.set(municipality, share);
     }
     return share;

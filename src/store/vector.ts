@@ -91,8 +91,8 @@ export class VectorIndex {
     if (vectors.length >= (options.centerFrom ?? DEFAULT_CENTER_FROM)) {
       const mean = new Float64Array(dimensions);
       for (const v of vectors) {
-        const unit = toUnit(v);
-        for (let d = 0; d < dimensions; d++) mean[d] = mean[d]! + unit[d]! / vectors.length;
+        const scale = 1 / ((length(v) || 1) * vectors.length);
+        for (let d = 0; d < dimensions; d++) mean[d] = mean[d]! + v[d]! * scale;
       }
       centering = { mean: Float32Array.from(mean), lengths: new Float32Array(vectors.length) };
     }
