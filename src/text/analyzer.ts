@@ -22,12 +22,25 @@ export interface AnalysedWord {
   verb?: string;
 }
 
+/**
+ * Stems already computed. Stemming is a pure function of the word, and texts repeat their words: a
+ * page its own, questions the common ones. Bounded: emptied when full.
+ */
+const stemmed = new Map<string, string>();
+const STEMMED_LIMIT = 200_000;
+
 /** Stem of a folded word; numbers and very short tokens stay as they are. */
 export function stem(folded: string): string {
   if (folded.length <= 3 || /\d/.test(folded)) return folded;
-  const s = stemmer.stem(folded);
-  // Snowball keeps the verb ending -et ("kostet", "meldet"); citizens ask with verbs, pages use nouns.
-  return s.length >= 6 && s.endsWith("et") ? s.slice(0, -2) : s;
+  let s = stemmed.get(folded);
+  if (s === undefined) {
+    s = stemmer.stem(folded);
+    // Snowball keeps the verb ending -et ("kostet", "meldet"); citizens ask with verbs, pages use nouns.
+    if (s.length >= 6 && s.endsWith("et")) s = s.slice(0, -2);
+    if (stemmed.size >= STEMMED_LIMIT) stemmed.clear();
+    stemmed.set(folded, s);
+  }
+  return s;
 }
 
 export interface AnalyzerOptions {
