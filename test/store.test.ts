@@ -66,6 +66,20 @@ describe("index version round trip", () => {
     expect(hits[0]!.similarity).toBeGreaterThan(hits[1]!.similarity);
   });
 
+  it("refuses a centred version whose mean is missing, instead of finding the wrong chunks", async () => {
+    const dir = await tempDir();
+    const emb = new LocalEmbeddings();
+    const vectors = await emb.embedDocuments(chunks.map((c) => `${c.title} ${c.text}`));
+    const manifest = { version: "v1", createdAt: "", embedder: emb.id, dimensions: 512, chunks: chunks.length, documents: chunks.length, municipalities: ["testdorf"] };
+    // Centred from 2 chunks on here; the product centres from 1,000.
+    await writeSnapshot(dir, { manifest, chunks, vectors }, { centerFrom: 2 });
+    const hits = (await IndexSnapshot.load(dir)).vector.search(await emb.embedQuery("Hundesteuer zweiter Hund"), 1);
+    expect(chunks[hits[0]!.index]!.title).toBe("Hundesteuersatzung");
+    await rm(path.join(dir, "vectors.hnsw.center"));
+    await expect(IndexSnapshot.load(dir)).rejects.toThrow(/vectors\.hnsw\.center is missing.*npm run ingest/);
+    await expect(IndexSnapshot.loadForSearch(dir)).rejects.toThrow(/vectors\.hnsw\.center is missing/);
+  });
+
   it("refuses a version whose parts disagree", async () => {
     const dir = await tempDir();
     const emb = new LocalEmbeddings();

@@ -49,6 +49,8 @@ export interface IndexManifest {
   chunks: number;
   documents: number;
   municipalities: string[];
+  /** The vector index was built centred (see VectorIndexOptions.centerFrom): its mean is kept beside the graph. */
+  vectorsCentred?: boolean;
 }
 
 /** The text that is embedded and lexically indexed for a chunk: its context, then its words. */

@@ -138,7 +138,7 @@ export class IndexSnapshot {
       readChunks(path.join(dir, "chunks.jsonl")),
       // Retrieval reads the terms of its best chunks (feedback, coverage): built now, not at the first question.
       LexicalIndex.load(dir).then((l) => l.indexDocumentTerms()),
-      options.heldByWorkers ? VectorIndex.heldByWorkers(manifest.dimensions, manifest.chunks) : VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
+      options.heldByWorkers ? VectorIndex.heldByWorkers(manifest.dimensions, manifest.chunks) : VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, { ...options, centred: manifest.vectorsCentred ?? false }),
       readVocabulary(path.join(dir, "vocabulary.json")),
       LexicalIndex.load(dir, "lexical-documents"),
       readDocumentMap(dir),
@@ -158,7 +158,7 @@ export class IndexSnapshot {
   static async loadForSearch(dir: string, options: VectorIndexOptions = {}, shared?: SharedSearchParts): Promise<IndexSnapshot> {
     const manifest = await readManifest(dir);
     const [vector, vocabulary] = await Promise.all([
-      VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, options),
+      VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, { ...options, centred: manifest.vectorsCentred ?? false }),
       readVocabulary(path.join(dir, "vocabulary.json")),
     ]);
     const [lexical, docIndex, docOf, towns] = shared
@@ -300,7 +300,7 @@ export async function writeSnapshot(dir: string, input: SnapshotInput, options: 
   await writeFile(path.join(dir, "chunk-documents.bin"), Buffer.from(docOf.buffer));
   await vector.save(path.join(dir, "vectors.hnsw"));
   // The manifest is written last: a version without one is incomplete.
-  await writeFile(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
+  await writeFile(path.join(dir, "manifest.json"), JSON.stringify({ ...manifest, vectorsCentred: vector.centred }, null, 2));
 }
 
 async function readChunks(file: string): Promise<Chunk[]> {

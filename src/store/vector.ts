@@ -47,6 +47,8 @@ export interface VectorIndexOptions {
    * 100,000 chunks about 220 MB it would never use). Asking it then is a bug and says so.
    */
   heldByWorkers?: boolean;
+  /** When loading: the version's manifest says the graph was built centred, so its mean must be there. */
+  centred?: boolean;
 }
 
 /**
@@ -67,6 +69,11 @@ export class VectorIndex {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Whether the vectors were indexed minus their mean (see VectorIndexOptions.centerFrom). */
+  get centred(): boolean {
+    return this.centering !== undefined;
   }
 
   /** Stands in for the index of `count` vectors that the retrieval workers hold (see heldByWorkers). */
@@ -112,8 +119,12 @@ export class VectorIndex {
     await hnsw.readIndex(file);
     const ef = options.efSearch ?? DEFAULT_EF;
     hnsw.setEf(ef);
-    // Versions written before centring have no mean beside the graph and are searched as they are.
+    // Versions written before centring have no mean beside the graph and are searched as they are. One
+    // built centred and missing its mean would find nonsense without a word: it is refused instead.
     let centering: { mean: Float32Array; lengths: Float32Array } | undefined;
+    if (options.centred && !existsSync(centerFile(file))) {
+      throw new Error(`${centerFile(file)} is missing: this version's vectors were indexed centred and cannot be searched without it; publish the version again (npm run ingest)`);
+    }
     if (existsSync(centerFile(file))) {
       const bytes = await readFile(centerFile(file));
       const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
