@@ -7,7 +7,8 @@
  *  - hybrid retrieval latency for one question at a time, and with 50 questions in flight, in the
  *    main thread and with worker threads.
  * The built index is kept in .tmp/scale-<N> for re-runs (delete it to rebuild; an index of an older
- * corpus is rebuilt by itself). Settings are retrieval configuration overrides, e.g. '{"efSearch":128}'.
+ * corpus is rebuilt by itself). Settings are retrieval configuration overrides, e.g. '{"efSearch":128}';
+ * with other graph settings ('{"hnswM":24}', "hnswEfConstruction") the index is built and kept beside it.
  *   npx tsx bench/retrieval-scale.ts [--chunks 100000] [--queries 500] [--workers 2] [--settings '{}']
  */
 import { existsSync } from "node:fs";
@@ -38,8 +39,14 @@ const { values } = parseArgs({
 });
 const N = Number(values.chunks);
 const towns = SCALE_TOWNS;
-const dir = path.resolve(`.tmp/scale-${N}`);
-const version = `scale-v4-${N}`;
+const { retrieval } = parseConfig({ municipalities: [{ id: "x", name: "x", contact: { office: "x" } }], retrieval: JSON.parse(values.settings) as object });
+// The graph's build settings name the index folder: the default graph in .tmp/scale-<N>, another beside it.
+const { hnswM: m, hnswEfConstruction: efConstruction } = retrieval;
+const defaults = parseConfig({ municipalities: [{ id: "x", name: "x", contact: { office: "x" } }] }).retrieval;
+const graph = m === defaults.hnswM && efConstruction === defaults.hnswEfConstruction ? "" : `-m${m}-efc${efConstruction}`;
+const dir = path.resolve(`.tmp/scale-${N}${graph}`);
+// The version names the graph too: a folder built with other graph settings is built again.
+const version = `scale-v5-${N}-m${m}-efc${efConstruction}`;
 const embeddings = new LocalEmbeddings();
 const built = existsSync(path.join(dir, "manifest.json")) && (JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as IndexManifest).version === version;
 if (!built) {
@@ -56,11 +63,10 @@ if (!built) {
     manifest: { version, createdAt: new Date().toISOString(), embedder: embeddings.id, dimensions: embeddings.dimensions, chunks: N, documents, municipalities: towns },
     chunks,
     vectors,
-  });
+  }, { m, efConstruction });
   console.log(`built ${N} chunks: embedding ${embedSeconds.toFixed(1)} s, indexes and write ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 const queries = await sampleQuestions(Number(values.queries));
-const { retrieval } = parseConfig({ municipalities: [{ id: "x", name: "x", contact: { office: "x" } }], retrieval: JSON.parse(values.settings) as object });
 
 let t = performance.now();
 const snapshot = await IndexSnapshot.load(dir, { efSearch: retrieval.efSearch });

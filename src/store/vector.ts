@@ -6,21 +6,21 @@ const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 /**
- * Graph degree and build breadth. Measured on the project's hashed embeddings (bench/vector-recall.ts):
- * against efConstruction 200, 400 takes the evaluation corpora from 0.990 to 0.993 of the exact 10
- * nearest at ef 128 (and 100,000 chunks from 0.81 to 0.83); M 32 finds a little more again (0.997,
- * 0.87) but makes each search at 100,000 chunks 30 % slower, which the latency budget cannot spare.
+ * Graph degree and build breadth. Measured on the project's hashed embeddings, centred, at 100,000 chunks
+ * (bench/vector-recall.ts): M 24 finds 0.992 of the exact 10 nearest at ef 160, where M 16 needs ef 256
+ * for 0.991 and takes 15 % longer; M 32 costs more per search than it saves in ef. efConstruction 400
+ * against 200 takes the evaluation corpora from 0.990 to 0.993 at ef 128.
  */
-const DEFAULT_M = 16;
+const DEFAULT_M = 24;
 const DEFAULT_EF_CONSTRUCTION = 400;
 const DEFAULT_CENTER_FROM = 1000;
 /** Beyond this, a town's vector search walks the graph through its filter instead (see search). */
 const MAX_UNFILTERED_WIDTH = 2000;
 /**
- * Search breadth when none is configured (retrieval.efSearch). 256 finds 0.99 of the exact 10 nearest
- * at 100,000 chunks on centred vectors, 128 only 0.95, at about 0.6 ms less per search (bench/vector-recall.ts).
+ * Search breadth when none is configured (retrieval.efSearch). 160 finds 0.992 of the exact 10 nearest
+ * at 100,000 chunks with the default graph (bench/vector-recall.ts).
  */
-const DEFAULT_EF = 256;
+const DEFAULT_EF = 160;
 
 export interface VectorHit {
   index: number;
