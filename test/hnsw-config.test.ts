@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { LocalEmbeddings } from "../src/embeddings/local.js";
 import { VersionStore } from "../src/store/versions.js";
-import { VectorIndex } from "../src/store/vector.js";
+import { HNSWLIB_BUILD, VectorIndex } from "../src/store/vector.js";
+import { chooseHnswlibBuild } from "../src/store/hnswlib.js";
 import { ingest } from "../ingest/pipeline.js";
 import { makeDataDir } from "./helpers/demo.js";
 
@@ -111,3 +112,32 @@ function seeded(seed: number): () => number {
   let s = seed;
   return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
 }
+
+describe("which build of hnswlib searches", () => {
+  const v3 = ["fpu", "sse2", "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"];
+  const builds = [
+    { march: "x86-64-v3", file: "/cache/v3.node", flags: [] },
+    { march: "native", file: "/cache/native.node", flags: [...v3, "avx512f"] },
+  ];
+
+  it("takes the build for exactly this processor, else x86-64-v3, where the processor has what it was compiled for", () => {
+    expect(chooseHnswlibBuild(new Set([...v3, "avx512f"]), builds, {})).toEqual({ name: "native", file: "/cache/native.node" });
+    // Copied to a machine without AVX-512: the native build would crash there.
+    expect(chooseHnswlibBuild(new Set(v3), builds, {})).toEqual({ name: "x86-64-v3", file: "/cache/v3.node" });
+  });
+
+  it("falls back to npm's portable build on an older processor, or when told to", () => {
+    expect(chooseHnswlibBuild(new Set(v3.filter((f) => f !== "avx2")), builds, {})).toEqual({ name: "portable" });
+    expect(chooseHnswlibBuild(new Set([...v3, "avx512f"]), [], {})).toEqual({ name: "portable" });
+    expect(chooseHnswlibBuild(new Set([...v3, "avx512f"]), builds, { AUSKUNFT_HNSWLIB: "portable" })).toEqual({ name: "portable" });
+  });
+
+  it("searches with the build it loaded as npm's build does", () => {
+    // Whatever build this machine loads (HNSWLIB_BUILD), its nearest neighbours are the exact ones.
+    expect(["portable", "x86-64-v3", "native"]).toContain(HNSWLIB_BUILD);
+    const random = seeded(5);
+    const vectors = Array.from({ length: 300 }, () => unit(Array.from({ length: 32 }, () => random() - 0.5)));
+    const index = VectorIndex.build(vectors, 32, { efSearch: 300 });
+    for (const q of [3, 150, 299]) expect(index.search(vectors[q]!, 1)[0]!.index).toBe(q);
+  });
+});

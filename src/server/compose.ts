@@ -12,6 +12,7 @@ import { AskService } from "../answer/service.js";
 import { HybridRetriever } from "../retrieval/hybrid.js";
 import { RetrievalPool, type Retriever } from "../retrieval/pool.js";
 import { IndexHolder } from "../store/holder.js";
+import { HNSWLIB_BUILD } from "../store/vector.js";
 import { VersionStore } from "../store/versions.js";
 import { GermanAnalyzer } from "../text/analyzer.js";
 import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
@@ -53,7 +54,7 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
   // Given embeddings (evaluation, tests) mean retrieval in this thread: the workers build their own.
   const useWorkers = config.retrieval.workers > 0 && !options.embeddings;
   const index = new IndexHolder(new VersionStore(dataDir, config.keepVersions), { efSearch: config.retrieval.efSearch, heldByWorkers: useWorkers }, {
-    onLoaded: (version, chunks, ms) => logger.info({ event: "index_loaded", version, chunks, ms: Math.round(ms) }),
+    onLoaded: (version, chunks, ms) => logger.info({ event: "index_loaded", version, chunks, ms: Math.round(ms), vectorSearch: HNSWLIB_BUILD }),
     onError: (err) => logger.error({ event: "index_load_failed", err }),
     // Workers load a new version before the server switches to it.
     beforeSwitch: (dir) => pool?.warm(dir),

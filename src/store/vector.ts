@@ -1,9 +1,12 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import hnswlib from "hnswlib-node";
+import { loadHnswlib } from "./hnswlib.js";
 
+const { hnswlib, build } = loadHnswlib();
 const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
+/** Which build of hnswlib searches here ("portable", "x86-64-v3" or "native"; see src/store/hnswlib.ts). */
+export const HNSWLIB_BUILD = build.name;
 
 /**
  * Graph degree and build breadth. Measured on the project's hashed embeddings, centred, at 100,000 chunks
