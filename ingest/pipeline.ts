@@ -209,7 +209,12 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       log("No content was found: the published index stays as it is.");
       return report;
     }
-    if (previous && !previous.outdated && added.length + changed.length + removed.length === 0 && sameFetchState(records, previous.records)) {
+    // A graph built with other settings (hnswM, hnswEfConstruction, or a version from before they were
+    // recorded) is built again, from the same vectors.
+    const graph = previous?.snapshot.manifest.graph;
+    const sameGraph = graph?.m === config.retrieval.hnswM && graph.efConstruction === config.retrieval.hnswEfConstruction;
+    if (previous && !sameGraph) log("The vector graph is built again with the configured settings (its vectors are reused).");
+    if (previous && !previous.outdated && sameGraph && added.length + changed.length + removed.length === 0 && sameFetchState(records, previous.records)) {
       // Nothing to publish: the published version already holds exactly this.
       report.version = previous.snapshot.manifest.version;
       report.seconds = (Date.now() - started) / 1000;

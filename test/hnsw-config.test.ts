@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,6 +7,8 @@ import { LocalEmbeddings } from "../src/embeddings/local.js";
 import { VersionStore } from "../src/store/versions.js";
 import { HNSWLIB_BUILD, VectorIndex } from "../src/store/vector.js";
 import { chooseHnswlibBuild } from "../src/store/hnswlib.js";
+import { vectorOptionsFor } from "../src/store/snapshot.js";
+import type { IndexManifest } from "../src/store/records.js";
 import { ingest } from "../ingest/pipeline.js";
 import { makeDataDir } from "./helpers/demo.js";
 
@@ -25,6 +27,41 @@ describe("how the vector graph is built", () => {
       }
     }
     expect(sizes[1]!).toBeGreaterThan(sizes[0]! * 1.05);
+  });
+
+  it("builds the graph again when its settings change, though no page did, reusing every vector", { timeout: 30_000 }, async () => {
+    const data = await makeDataDir();
+    try {
+      const embeddings = new LocalEmbeddings();
+      const first = await ingest({ config: data.config, dataDir: data.dir, embeddings });
+      const store = new VersionStore(data.dir);
+      const manifest = async () => JSON.parse(await readFile(path.join(store.versionDir((await store.current())!), "manifest.json"), "utf8")) as IndexManifest;
+      expect((await manifest()).graph).toEqual({ m: data.config.retrieval.hnswM, efConstruction: data.config.retrieval.hnswEfConstruction });
+      // The same settings: nothing to publish.
+      expect((await ingest({ config: data.config, dataDir: data.dir, embeddings })).published).toBe(false);
+      const denser = { ...data.config, retrieval: { ...data.config.retrieval, hnswM: 32 } };
+      const again = await ingest({ config: denser, dataDir: data.dir, embeddings });
+      expect(again.published).toBe(true);
+      expect(again.chunks.embedded).toBe(0);
+      expect(again.chunks.total).toBe(first.chunks.total);
+      expect((await manifest()).graph?.m).toBe(32);
+    } finally {
+      await data.cleanup();
+    }
+  });
+
+  it("loads a version as its manifest says it was built, and older versions as they were", () => {
+    const base: IndexManifest = { version: "v", createdAt: "", embedder: "e", dimensions: 512, chunks: 5000, documents: 10, municipalities: [], pipeline: "2026-11-25.4" };
+    const graph = { m: 24, efConstruction: 400 };
+    expect(vectorOptionsFor({ ...base, graph, vectorsCentred: false }, { efSearch: 160 })).toEqual({ efSearch: 160, centred: false });
+    // Written before the manifest said: from pipeline 2026-11-25.4 on, an index of 1,000 chunks or more was centred.
+    expect(vectorOptionsFor({ ...base, graph }, { efSearch: 160 }).centred).toBe(true);
+    expect(vectorOptionsFor({ ...base, graph, chunks: 999 }, {}).centred).toBeUndefined();
+    expect(vectorOptionsFor({ ...base, graph, pipeline: "2026-11-25.3" }, {}).centred).toBeUndefined();
+    expect(vectorOptionsFor({ ...base, graph, pipeline: "2026-11-26.1" }, {}).centred).toBe(true);
+    // An M 16 graph from before the graph was recorded is searched as wide as it needs until it is rebuilt.
+    expect(vectorOptionsFor({ ...base, vectorsCentred: true }, { efSearch: 160 }).efSearch).toBe(256);
+    expect(vectorOptionsFor({ ...base, vectorsCentred: true }, { efSearch: 400 }).efSearch).toBe(400);
   });
 
   it("refuses a value hnswlib cannot use, naming the field", () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -73,7 +73,10 @@ describe("index version round trip", () => {
     const manifest = { version: "v1", createdAt: "", embedder: emb.id, dimensions: 512, chunks: chunks.length, documents: chunks.length, municipalities: ["testdorf"] };
     // Centred from 2 chunks on here; the product centres from 1,000.
     await writeSnapshot(dir, { manifest, chunks, vectors }, { centerFrom: 2 });
-    const hits = (await IndexSnapshot.load(dir)).vector.search(await emb.embedQuery("Hundesteuer zweiter Hund"), 1);
+    expect(JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8"))).toMatchObject({ vectorsCentred: true });
+    const loaded = await IndexSnapshot.load(dir);
+    expect(loaded.vector.centred).toBe(true);
+    const hits = loaded.vector.search(await emb.embedQuery("Hundesteuer zweiter Hund"), 1);
     expect(chunks[hits[0]!.index]!.title).toBe("Hundesteuersatzung");
     await rm(path.join(dir, "vectors.hnsw.center"));
     await expect(IndexSnapshot.load(dir)).rejects.toThrow(/vectors\.hnsw\.center is missing.*npm run ingest/);

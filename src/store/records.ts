@@ -51,6 +51,20 @@ export interface IndexManifest {
   municipalities: string[];
   /** The vector index was built centred (see VectorIndexOptions.centerFrom): its mean is kept beside the graph. */
   vectorsCentred?: boolean;
+  /** How the vector graph was built (hnswlib's M and efConstruction). Missing in versions from before 2026-11-26. */
+  graph?: { m: number; efConstruction: number };
+}
+
+/** Whether pipeline version `v` ("2026-11-25.4") is `min` or later; a missing one is older than any. */
+export function pipelineAtLeast(v: string | undefined, min: string): boolean {
+  if (!v) return false;
+  const parse = (s: string) => {
+    const [date = "", n = "0"] = s.split(".");
+    return [date, Number(n)] as const;
+  };
+  const [d, n] = parse(v);
+  const [minD, minN] = parse(min);
+  return d > minD || (d === minD && n >= minN);
 }
 
 /** The text that is embedded and lexically indexed for a chunk: its context, then its words. */

@@ -7,8 +7,8 @@ import { GermanAnalyzer, termFrequencies } from "../text/analyzer.js";
 import { foldWord, words } from "../text/normalize.js";
 import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
 import { LexicalIndex, type SharedLexicalIndex, type TermCounts } from "./lexical.js";
-import { chunkContext, documentKey, type Chunk, type IndexManifest } from "./records.js";
-import { VectorIndex, type VectorIndexOptions } from "./vector.js";
+import { chunkContext, documentKey, pipelineAtLeast, type Chunk, type IndexManifest } from "./records.js";
+import { DEFAULT_CENTER_FROM, graphSettings, LEGACY_GRAPH_EF, VectorIndex, type VectorIndexOptions } from "./vector.js";
 
 /** Weight of title, headings and § title against body text in the lexical index. */
 export const CONTEXT_WEIGHT = 2;
@@ -138,7 +138,7 @@ export class IndexSnapshot {
       readChunks(path.join(dir, "chunks.jsonl")),
       // Retrieval reads the terms of its best chunks (feedback, coverage): built now, not at the first question.
       LexicalIndex.load(dir).then((l) => l.indexDocumentTerms()),
-      options.heldByWorkers ? VectorIndex.heldByWorkers(manifest.dimensions, manifest.chunks) : VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, { ...options, centred: manifest.vectorsCentred ?? false }),
+      options.heldByWorkers ? VectorIndex.heldByWorkers(manifest.dimensions, manifest.chunks) : VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, vectorOptionsFor(manifest, options)),
       readVocabulary(path.join(dir, "vocabulary.json")),
       LexicalIndex.load(dir, "lexical-documents"),
       readDocumentMap(dir),
@@ -158,7 +158,7 @@ export class IndexSnapshot {
   static async loadForSearch(dir: string, options: VectorIndexOptions = {}, shared?: SharedSearchParts): Promise<IndexSnapshot> {
     const manifest = await readManifest(dir);
     const [vector, vocabulary] = await Promise.all([
-      VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, { ...options, centred: manifest.vectorsCentred ?? false }),
+      VectorIndex.load(path.join(dir, "vectors.hnsw"), manifest.dimensions, vectorOptionsFor(manifest, options)),
       readVocabulary(path.join(dir, "vocabulary.json")),
     ]);
     const [lexical, docIndex, docOf, towns] = shared
@@ -300,7 +300,23 @@ export async function writeSnapshot(dir: string, input: SnapshotInput, options: 
   await writeFile(path.join(dir, "chunk-documents.bin"), Buffer.from(docOf.buffer));
   await vector.save(path.join(dir, "vectors.hnsw"));
   // The manifest is written last: a version without one is incomplete.
-  await writeFile(path.join(dir, "manifest.json"), JSON.stringify({ ...manifest, vectorsCentred: vector.centred }, null, 2));
+  await writeFile(path.join(dir, "manifest.json"), JSON.stringify({ ...manifest, vectorsCentred: vector.centred, graph: graphSettings(options) }, null, 2));
+}
+
+/**
+ * How to load a version's vector index, from what its manifest says. Versions written before the
+ * manifest said whether they are centred: from pipeline 2026-11-25.4 on, every index of 1,000 chunks or
+ * more was. Versions without a graph in the manifest have M 16 and are searched at least LEGACY_GRAPH_EF wide.
+ */
+export function vectorOptionsFor(manifest: IndexManifest, options: VectorIndexOptions): VectorIndexOptions {
+  const inferred = pipelineAtLeast(manifest.pipeline, "2026-11-25.4") && manifest.chunks >= DEFAULT_CENTER_FROM ? true : undefined;
+  const centred = manifest.vectorsCentred ?? inferred;
+  const legacy = manifest.graph === undefined;
+  return {
+    ...options,
+    ...(centred === undefined ? {} : { centred }),
+    ...(legacy ? { efSearch: Math.max(options.efSearch ?? 0, LEGACY_GRAPH_EF) } : {}),
+  };
 }
 
 async function readChunks(file: string): Promise<Chunk[]> {

@@ -14,9 +14,9 @@ export const HNSWLIB_BUILD = build.name;
  * for 0.991 and takes 15 % longer; M 32 costs more per search than it saves in ef. efConstruction 400
  * against 200 takes the evaluation corpora from 0.990 to 0.993 at ef 128.
  */
-const DEFAULT_M = 24;
-const DEFAULT_EF_CONSTRUCTION = 400;
-const DEFAULT_CENTER_FROM = 1000;
+export const DEFAULT_M = 24;
+export const DEFAULT_EF_CONSTRUCTION = 400;
+export const DEFAULT_CENTER_FROM = 1000;
 /** Beyond this, a town's vector search walks the graph through its filter instead (see search). */
 const MAX_UNFILTERED_WIDTH = 2000;
 /**
@@ -24,6 +24,11 @@ const MAX_UNFILTERED_WIDTH = 2000;
  * at 100,000 chunks with the default graph (bench/vector-recall.ts).
  */
 const DEFAULT_EF = 160;
+/**
+ * The sparser graph of versions built before M 24 (M 16, no graph in their manifest) needs ef 256 to find
+ * as much; such a version is searched at least that wide until ingestion rebuilds its graph.
+ */
+export const LEGACY_GRAPH_EF = 256;
 
 export interface VectorHit {
   index: number;
@@ -50,8 +55,16 @@ export interface VectorIndexOptions {
    * 100,000 chunks about 220 MB it would never use). Asking it then is a bug and says so.
    */
   heldByWorkers?: boolean;
-  /** When loading: the version's manifest says the graph was built centred, so its mean must be there. */
+  /**
+   * When loading: the version's manifest says the graph was built centred (its mean must be there) or not
+   * (a mean beside it is not the graph's). Unknown for versions from before the manifest said.
+   */
   centred?: boolean;
+}
+
+/** The graph settings an index is built with. */
+export function graphSettings(options: VectorIndexOptions): { m: number; efConstruction: number } {
+  return { m: options.m ?? DEFAULT_M, efConstruction: options.efConstruction ?? DEFAULT_EF_CONSTRUCTION };
 }
 
 /**
@@ -128,7 +141,7 @@ export class VectorIndex {
     if (options.centred && !existsSync(centerFile(file))) {
       throw new Error(`${centerFile(file)} is missing: this version's vectors were indexed centred and cannot be searched without it; publish the version again (npm run ingest)`);
     }
-    if (existsSync(centerFile(file))) {
+    if (options.centred !== false && existsSync(centerFile(file))) {
       const bytes = await readFile(centerFile(file));
       const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       const count = hnsw.getCurrentCount();

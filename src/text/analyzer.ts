@@ -24,10 +24,12 @@ export interface AnalysedWord {
 
 /**
  * Stems already computed. Stemming is a pure function of the word, and texts repeat their words: a
- * page its own, questions the common ones. Bounded: emptied when full.
+ * page its own, questions the common ones. Bounded: emptied when full (at most about 20 MB, in each
+ * thread that analyses text); words longer than any real one are not kept.
  */
 const stemmed = new Map<string, string>();
 const STEMMED_LIMIT = 200_000;
+const STEMMED_LONGEST = 40;
 
 /** Stem of a folded word; numbers and very short tokens stay as they are. */
 export function stem(folded: string): string {
@@ -37,6 +39,7 @@ export function stem(folded: string): string {
     s = stemmer.stem(folded);
     // Snowball keeps the verb ending -et ("kostet", "meldet"); citizens ask with verbs, pages use nouns.
     if (s.length >= 6 && s.endsWith("et")) s = s.slice(0, -2);
+    if (folded.length > STEMMED_LONGEST) return s;
     if (stemmed.size >= STEMMED_LIMIT) stemmed.clear();
     stemmed.set(folded, s);
   }
