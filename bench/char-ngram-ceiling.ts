@@ -4,23 +4,30 @@
  * ranks every document of the corpus on its own, and is then fused with the product's ranking from
  * an earlier `npm run eval --out` by reciprocal rank, over a grid of weights and fusion constants.
  * The best cell is an upper bound for adding this signal to the product (it is tuned on the very
- * questions it is scored on). Whole documents, as the eval adapters write them.
+ * questions it is scored on). Whole documents (.md, .html, .htm, .txt) as the product's extraction reads
+ * them (title and blocks). With --towns (results of `npm run eval -- --towns`), each question ranks only
+ * its own town's folder and `_shared`, as the product searched it.
  *
- *   npx tsx bench/char-ngram-ceiling.ts <corpus dir> <questions.jsonl> <results.json>
+ *   npx tsx bench/char-ngram-ceiling.ts <corpus dir> <questions.jsonl> <results.json> [--towns]
  *   e.g. .tmp/eval/xquad/corpus .tmp/eval/xquad/xquad-de.jsonl .tmp/eval/results/xquad-de.json
  */
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
-import * as cheerio from "cheerio";
 import { ndcg } from "../ingest/eval/metrics.js";
 import { readQuestions } from "../ingest/eval/questions.js";
 import { foldWord, words } from "../src/text/normalize.js";
+import { extractHtml } from "../ingest/extract/html.js";
+import { extractMarkdown } from "../ingest/extract/markdown.js";
+import type { ExtractedDocument } from "../ingest/extract/document.js";
 
-const [corpusDir, questionsFile, resultsFile] = process.argv.slice(2);
+const towns = process.argv.includes("--towns");
+const [corpusDir, questionsFile, resultsFile] = process.argv.slice(2).filter((a) => a !== "--towns");
 if (!corpusDir || !questionsFile || !resultsFile) {
-  console.error("usage: npx tsx bench/char-ngram-ceiling.ts <corpus dir> <questions.jsonl> <results.json>");
+  console.error("usage: npx tsx bench/char-ngram-ceiling.ts <corpus dir> <questions.jsonl> <results.json> [--towns]");
   process.exit(2);
 }
+/** The folder of shared documents in a --towns corpus (ingest/eval). */
+const SHARED = "_shared";
 
 function grams(text: string): Map<string, number> {
   const counts = new Map<string, number>();
@@ -31,12 +38,15 @@ function grams(text: string): Map<string, number> {
   return counts;
 }
 
-const files = (await readdir(corpusDir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+const text = (d: ExtractedDocument) => [d.title, ...d.blocks.map((b) => b.text)].join("\n");
+const files = (await readdir(corpusDir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile() && /\.(md|html?|txt)$/.test(f.name));
 const docs = new Map<string, Map<string, number>>();
 for (const f of files) {
-  const full = path.join(f.parentPath, f.name);
+  // Dirent.parentPath is Node 20.12 and later; `path` before.
+  const full = path.join((f as { parentPath?: string }).parentPath ?? (f as unknown as { path: string }).path, f.name);
   const raw = await readFile(full, "utf8");
-  docs.set(path.relative(corpusDir, full), grams(/\.html?$/.test(f.name) ? cheerio.load(raw).text() : raw));
+  const doc = /\.html?$/.test(f.name) ? text(extractHtml(raw, "file:///doc")) : f.name.endsWith(".md") ? text(extractMarkdown(raw, f.name)) : raw;
+  docs.set(path.relative(corpusDir, full), grams(doc));
 }
 const df = new Map<string, number>();
 for (const g of docs.values()) for (const k of g.keys()) df.set(k, (df.get(k) ?? 0) + 1);
@@ -71,7 +81,9 @@ let product = 0;
 let alone = 0;
 for (const q of questions) {
   const s = new Map<string, number>();
-  for (const [g, x] of weigh(grams(q.question))) for (const p of postings.get(g) ?? []) s.set(p.doc, (s.get(p.doc) ?? 0) + x * p.w);
+  const town = towns ? q.municipality : undefined;
+  const allowed = (doc: string) => !town || doc.startsWith(`${town}/`) || doc.startsWith(`${SHARED}/`);
+  for (const [g, x] of weigh(grams(q.question))) for (const p of postings.get(g) ?? []) if (allowed(p.doc)) s.set(p.doc, (s.get(p.doc) ?? 0) + x * p.w);
   const char = [...s].sort((a, b) => b[1] - a[1]).slice(0, 50).map(([d]) => d);
   const ours = ranked.get(q.id)!;
   product += score(q, ours);

@@ -8,7 +8,8 @@
  *    main thread and with worker threads.
  * The built index is kept in .tmp/scale-<N> for re-runs (delete it to rebuild; an index of an older
  * corpus is rebuilt by itself). Settings are retrieval configuration overrides, e.g. '{"efSearch":128}';
- * with other graph settings ('{"hnswM":24}', "hnswEfConstruction") the index is built and kept beside it.
+ * with other graph settings ("hnswM", "hnswEfConstruction") the index is built and kept beside it, e.g.
+ * '{"hnswM":16,"efSearch":256}' for the third session's graph and search breadth.
  *   npx tsx bench/retrieval-scale.ts [--chunks 100000] [--queries 500] [--workers 2] [--settings '{}']
  */
 import { existsSync } from "node:fs";

@@ -95,15 +95,16 @@ const Retrieval = z.strictObject({
    * hnswlib search breadth (ef): more finds more of the truly nearest chunks, and costs time. With the
    * default graph (M 24), 160 finds 99.2 % of the exact 10 nearest at 100,000 chunks (128: 98.8 %, 256:
    * 99.5 %), and at least 99.7 % on the evaluation corpora of up to 6,000 chunks (bench/vector-recall.ts).
-   * At 100,000 chunks each step of 32 costs about 0.15 ms per question; with 50 questions in flight that
+   * At 100,000 chunks each step of 32 costs 0.1 to 0.3 ms per question; with 50 questions in flight that
    * decides whether the 95th percentile stays under 100 ms (docs/benchmarks.md).
    */
   efSearch: z.number().int().min(10).max(1000).default(160),
   /**
    * How the HNSW graph is built (hnswlib's M and efConstruction; takes effect with the next index version
-   * that ingestion publishes). M 24 finds at ef 160 what M 16 finds at ef 256 (99.1 % at 100,000 chunks),
-   * 15 % faster and in 3 % more memory; M 32 costs more per search than it saves in ef
-   * (bench/vector-recall.ts --build 16:400,32:400 measures it).
+   * that ingestion publishes, which builds the graph again when these change). M 24 finds at ef 160 what
+   * M 16 finds at ef 256 (99.1 % at 100,000 chunks), 15 % faster and in 3 % more memory. M 32 finds a
+   * little more at the same ef (99.4 % at ef 160, third session) in a larger index that takes longer to
+   * build (bench/vector-recall.ts --build 16:400,32:400 measures it).
    */
   hnswM: z.number().int().min(4).max(64).default(24),
   hnswEfConstruction: z.number().int().min(10).max(2000).default(400),
