@@ -1,9 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { collectSource, type CollectedDocument, type CollectResult } from "../ingest/collect.js";
 import { normaliseUrl } from "../ingest/crawl/urls.js";
+import { HttpFetcher } from "../ingest/crawl/fetcher.js";
+import { serveFolder } from "../ingest/static-server.js";
 import { DEMO_SITE } from "./helpers/demo.js";
 import { html, send, startSite, type FixtureSite } from "./helpers/site-server.js";
 
@@ -104,5 +107,25 @@ describe("crawler against a real HTTP server", () => {
     const headings = pdf.doc.blocks.filter((b) => b.kind === "heading").map((b) => b.text);
     expect(headings).toContain("§ 4 Gebühren für die Verleihung von Nutzungsrechten");
     expect(pdf.doc.blocks.some((b) => b.text.includes("850,00 Euro") && b.page === 1)).toBe(true);
+  });
+});
+
+describe("conditional requests to a folder served as a site (static-site sources)", () => {
+  it("get a 304 for an unchanged file, though fetch would otherwise ask for no cached answer", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "auskunft-static-"));
+    const site = await serveFolder(root);
+    try {
+      await writeFile(path.join(root, "hundesteuer.html"), "<html><body><h1>Hundesteuer</h1><p>75 Euro</p></body></html>");
+      const fetcher = new HttpFetcher({ userAgent: "auskunft-test", timeoutMs: 5000, maxBytes: 1_000_000 });
+      const first = await fetcher.fetch(`${site.origin}/hundesteuer.html`);
+      expect(first.status).toBe(200);
+      const etag = first.headers.get("etag")!;
+      const again = await fetcher.fetch(`${site.origin}/hundesteuer.html`, { headers: { "if-none-match": etag, "if-modified-since": first.headers.get("last-modified")! } });
+      expect(again.status).toBe(304);
+      expect(again.body.length).toBe(0);
+    } finally {
+      await site.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -33,6 +33,19 @@ export interface HttpFetcherOptions {
   maxBytes: number;
 }
 
+/**
+ * The request's headers. A conditional request ("has it changed since?") also says `Cache-Control:
+ * max-age=0`, as a browser's reload does: without it, fetch adds `no-cache`, and servers that go by
+ * it (Express and its static files, among others) then answer with the whole page instead of a 304.
+ */
+function requestHeaders(userAgent: string, extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { "user-agent": userAgent, ...extra };
+  const names = Object.keys(headers).map((h) => h.toLowerCase());
+  const conditional = names.includes("if-none-match") || names.includes("if-modified-since");
+  if (conditional && !names.includes("cache-control")) headers["cache-control"] = "max-age=0";
+  return headers;
+}
+
 /** Node's built-in fetch with a user agent, a time limit and a size limit. */
 export class HttpFetcher implements Fetcher {
   constructor(private readonly options: HttpFetcherOptions) {}
@@ -42,7 +55,7 @@ export class HttpFetcher implements Fetcher {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let response: Response;
     try {
-      response = await fetch(url, { headers: { "user-agent": this.options.userAgent, ...options.headers }, redirect: "follow", signal });
+      response = await fetch(url, { headers: requestHeaders(this.options.userAgent, options.headers), redirect: "follow", signal });
     } catch (error) {
       const e = error as Error;
       if (e.name === "TimeoutError") throw new FetchError(`timed out after ${this.options.timeoutMs} ms`, true, { cause: error });
