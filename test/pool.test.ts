@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAnswerStack, GLOSSARY_FILE, type AnswerStack } from "../src/server/compose.js";
+import { createAnswerStack, GLOSSARY_FILE, resolveWorkers, type AnswerStack } from "../src/server/compose.js";
 import { LocalEmbeddings } from "../src/embeddings/local.js";
 import { HybridRetriever } from "../src/retrieval/hybrid.js";
 import { RetrievalPool } from "../src/retrieval/pool.js";
@@ -90,5 +90,19 @@ describe("retrieval in worker threads for several towns", () => {
       await pool.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("how many retrieval workers", () => {
+  it("starts workers by itself only for a large index on a machine with cores to spare", () => {
+    expect(parseConfig({ municipalities: [{ id: "x", name: "X", contact: { office: "Amt" } }] }).retrieval.workers).toBe("auto");
+    expect(resolveWorkers("auto", 310, 2)).toBe(0);
+    expect(resolveWorkers("auto", 100_000, 2)).toBe(2);
+    expect(resolveWorkers("auto", 100_000, 16)).toBe(4);
+    expect(resolveWorkers("auto", 100_000, 1)).toBe(0);
+    // A number is the operator's choice, whatever the size.
+    expect(resolveWorkers(0, 100_000, 2)).toBe(0);
+    expect(resolveWorkers(3, 10, 2)).toBe(3);
+    expect(() => parseConfig({ municipalities: [{ id: "x", name: "X", contact: { office: "Amt" } }], retrieval: { workers: "many" } })).toThrow(/retrieval\.workers/);
   });
 });

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
@@ -51,9 +52,12 @@ export interface AnswerStack {
 export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir" | "askPerMinute">): Promise<AnswerStack> {
   const { config, dataDir, logger } = options;
   let pool: RetrievalPool | undefined;
+  const store = new VersionStore(dataDir, config.keepVersions);
   // Given embeddings (evaluation, tests) mean retrieval in this thread: the workers build their own.
-  const useWorkers = config.retrieval.workers > 0 && !options.embeddings;
-  const index = new IndexHolder(new VersionStore(dataDir, config.keepVersions), { efSearch: config.retrieval.efSearch, heldByWorkers: useWorkers }, {
+  const workers = options.embeddings ? 0 : resolveWorkers(config.retrieval.workers, await publishedChunks(store), availableParallelism());
+  const useWorkers = workers > 0;
+  if (config.retrieval.workers === "auto" && useWorkers) logger.info({ event: "retrieval_workers", workers }, `a large index: retrieval runs in ${workers} worker threads`);
+  const index = new IndexHolder(store, { efSearch: config.retrieval.efSearch, heldByWorkers: useWorkers }, {
     onLoaded: (version, chunks, ms) => logger.info({ event: "index_loaded", version, chunks, ms: Math.round(ms), vectorSearch: HNSWLIB_BUILD }),
     onError: (err) => logger.error({ event: "index_load_failed", err }),
     // Workers load a new version before the server switches to it.
@@ -74,7 +78,7 @@ export async function createAnswerStack(options: Omit<ComposeOptions, "publicDir
   let retriever: Retriever;
   if (useWorkers) {
     pool = new RetrievalPool(
-      config.retrieval.workers,
+      workers,
       {
         embeddings: config.embeddings,
         env: { OPENAI_API_KEY: process.env.OPENAI_API_KEY, OPENAI_BASE_URL: process.env.OPENAI_BASE_URL },
@@ -148,5 +152,25 @@ async function readOptional(file: string): Promise<string> {
     return await readFile(file, "utf8");
   } catch {
     return "";
+  }
+}
+
+/** From this many chunks in the published index, `workers: "auto"` starts worker threads. */
+export const AUTO_WORKERS_FROM = 20_000;
+
+/** Worker threads for `retrieval.workers` (see the configuration schema): a number as it is, "auto" by index size and cores. */
+export function resolveWorkers(setting: number | "auto", chunks: number, cores: number): number {
+  if (setting !== "auto") return setting;
+  return chunks >= AUTO_WORKERS_FROM && cores >= 2 ? Math.min(cores, 4) : 0;
+}
+
+/** Chunks in the version published now (0 when there is none, or it cannot be read: the holder reports that). */
+async function publishedChunks(store: VersionStore): Promise<number> {
+  try {
+    const version = await store.current();
+    if (!version) return 0;
+    return (JSON.parse(await readFile(path.join(store.versionDir(version), "manifest.json"), "utf8")) as { chunks?: number }).chunks ?? 0;
+  } catch {
+    return 0;
   }
 }
