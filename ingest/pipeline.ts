@@ -213,7 +213,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     // recorded) is built again, from the same vectors.
     const graph = previous?.snapshot.manifest.graph;
     const sameGraph = graph?.m === config.retrieval.hnswM && graph.efConstruction === config.retrieval.hnswEfConstruction;
-    if (previous && !sameGraph) log("The vector graph is built again with the configured settings (its vectors are reused).");
+    if (previous && !sameGraph) log("The vector graph is built again with the configured settings.");
     if (previous && !previous.outdated && sameGraph && added.length + changed.length + removed.length === 0 && sameFetchState(records, previous.records)) {
       // Nothing to publish: the published version already holds exactly this.
       report.version = previous.snapshot.manifest.version;

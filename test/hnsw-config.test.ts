@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { LocalEmbeddings } from "../src/embeddings/local.js";
 import { VersionStore } from "../src/store/versions.js";
-import { HNSWLIB_BUILD, VectorIndex } from "../src/store/vector.js";
+import { graphSettings, HNSWLIB_BUILD, VectorIndex } from "../src/store/vector.js";
 import { chooseHnswlibBuild } from "../src/store/hnswlib.js";
 import { vectorOptionsFor } from "../src/store/snapshot.js";
 import type { IndexManifest } from "../src/store/records.js";
@@ -59,9 +59,16 @@ describe("how the vector graph is built", () => {
     expect(vectorOptionsFor({ ...base, graph, chunks: 999 }, {}).centred).toBeUndefined();
     expect(vectorOptionsFor({ ...base, graph, pipeline: "2026-11-25.3" }, {}).centred).toBeUndefined();
     expect(vectorOptionsFor({ ...base, graph, pipeline: "2026-11-26.1" }, {}).centred).toBe(true);
-    // An M 16 graph from before the graph was recorded is searched as wide as it needs until it is rebuilt.
+    // An M 16 graph from before the graph was recorded is searched as much wider as it needs until it is rebuilt.
     expect(vectorOptionsFor({ ...base, vectorsCentred: true }, { efSearch: 160 }).efSearch).toBe(256);
-    expect(vectorOptionsFor({ ...base, vectorsCentred: true }, { efSearch: 400 }).efSearch).toBe(400);
+    expect(vectorOptionsFor({ ...base, vectorsCentred: true }, { efSearch: 100 }).efSearch).toBe(160);
+    expect(vectorOptionsFor({ ...base, vectorsCentred: true }, {}).efSearch).toBe(256);
+  });
+
+  it("builds by default what the configuration's defaults say", () => {
+    const { retrieval } = parseConfig({ municipalities: [{ id: "x", name: "X", contact: { office: "Amt" } }] });
+    expect(graphSettings({})).toEqual({ m: retrieval.hnswM, efConstruction: retrieval.hnswEfConstruction });
+    expect(VectorIndex.build([[1, 0]], 2).efSearch).toBe(retrieval.efSearch);
   });
 
   it("refuses a value hnswlib cannot use, naming the field", () => {
@@ -151,7 +158,7 @@ function seeded(seed: number): () => number {
 }
 
 describe("which build of hnswlib searches", () => {
-  const v3 = ["fpu", "sse2", "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"];
+  const v3 = ["fpu", "sse2", "cx16", "lahf_lm", "popcnt", "pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"];
   const builds = [
     { march: "x86-64-v3", file: "/cache/v3.node", flags: [] },
     { march: "native", file: "/cache/native.node", flags: [...v3, "avx512f"] },
@@ -165,6 +172,8 @@ describe("which build of hnswlib searches", () => {
 
   it("falls back to npm's portable build on an older processor, or when told to", () => {
     expect(chooseHnswlibBuild(new Set(v3.filter((f) => f !== "avx2")), builds, {})).toEqual({ name: "portable" });
+    // A virtual machine that shows AVX2 but hides an older instruction set the build may use.
+    expect(chooseHnswlibBuild(new Set(v3.filter((f) => f !== "sse4_2")), builds, {})).toEqual({ name: "portable" });
     expect(chooseHnswlibBuild(new Set([...v3, "avx512f"]), [], {})).toEqual({ name: "portable" });
     expect(chooseHnswlibBuild(new Set([...v3, "avx512f"]), builds, { AUSKUNFT_HNSWLIB: "portable" })).toEqual({ name: "portable" });
   });

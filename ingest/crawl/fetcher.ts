@@ -55,7 +55,9 @@ export class HttpFetcher implements Fetcher {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let response: Response;
     try {
-      response = await fetch(url, { headers: requestHeaders(this.options.userAgent, options.headers), redirect: "follow", signal });
+      const headers = requestHeaders(this.options.userAgent, options.headers);
+      // "no-cache" for a conditional request: fetch then adds no Pragma either.
+      response = await fetch(url, { headers, redirect: "follow", signal, ...("cache-control" in headers ? { cache: "no-cache" as const } : {}) });
     } catch (error) {
       const e = error as Error;
       if (e.name === "TimeoutError") throw new FetchError(`timed out after ${this.options.timeoutMs} ms`, true, { cause: error });

@@ -8,7 +8,7 @@ import { foldWord, words } from "../text/normalize.js";
 import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
 import { LexicalIndex, type SharedLexicalIndex, type TermCounts } from "./lexical.js";
 import { chunkContext, documentKey, pipelineAtLeast, type Chunk, type IndexManifest } from "./records.js";
-import { DEFAULT_CENTER_FROM, graphSettings, LEGACY_GRAPH_EF, VectorIndex, type VectorIndexOptions } from "./vector.js";
+import { DEFAULT_EF, graphSettings, LEGACY_GRAPH_EF_FACTOR, VectorIndex, type VectorIndexOptions } from "./vector.js";
 
 /** Weight of title, headings and § title against body text in the lexical index. */
 export const CONTEXT_WEIGHT = 2;
@@ -306,16 +306,17 @@ export async function writeSnapshot(dir: string, input: SnapshotInput, options: 
 /**
  * How to load a version's vector index, from what its manifest says. Versions written before the
  * manifest said whether they are centred: from pipeline 2026-11-25.4 on, every index of 1,000 chunks or
- * more was. Versions without a graph in the manifest have M 16 and are searched at least LEGACY_GRAPH_EF wide.
+ * more was. Versions without a graph in the manifest have M 16 and are searched LEGACY_GRAPH_EF_FACTOR times wider.
  */
 export function vectorOptionsFor(manifest: IndexManifest, options: VectorIndexOptions): VectorIndexOptions {
-  const inferred = pipelineAtLeast(manifest.pipeline, "2026-11-25.4") && manifest.chunks >= DEFAULT_CENTER_FROM ? true : undefined;
+  // 1,000: what the product centred from when these versions were written, whatever the default is now.
+  const inferred = pipelineAtLeast(manifest.pipeline, "2026-11-25.4") && manifest.chunks >= 1000 ? true : undefined;
   const centred = manifest.vectorsCentred ?? inferred;
   const legacy = manifest.graph === undefined;
   return {
     ...options,
     ...(centred === undefined ? {} : { centred }),
-    ...(legacy ? { efSearch: Math.max(options.efSearch ?? 0, LEGACY_GRAPH_EF) } : {}),
+    ...(legacy ? { efSearch: Math.round((options.efSearch ?? DEFAULT_EF) * LEGACY_GRAPH_EF_FACTOR) } : {}),
   };
 }
 

@@ -23,12 +23,12 @@ const MAX_UNFILTERED_WIDTH = 2000;
  * Search breadth when none is configured (retrieval.efSearch). 160 finds 0.992 of the exact 10 nearest
  * at 100,000 chunks with the default graph (bench/vector-recall.ts).
  */
-const DEFAULT_EF = 160;
+export const DEFAULT_EF = 160;
 /**
- * The sparser graph of versions built before M 24 (M 16, no graph in their manifest) needs ef 256 to find
- * as much; such a version is searched at least that wide until ingestion rebuilds its graph.
+ * The sparser graph of versions built before M 24 (M 16, no graph in their manifest) needs ef 256 where
+ * M 24 needs 160 to find as much; such a version is searched that much wider until ingestion rebuilds it.
  */
-export const LEGACY_GRAPH_EF = 256;
+export const LEGACY_GRAPH_EF_FACTOR = 1.6;
 
 export interface VectorHit {
   index: number;
