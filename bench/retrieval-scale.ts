@@ -28,6 +28,7 @@ import { parseConfig } from "../src/config/load.js";
 import { Glossary } from "../src/text/glossary.js";
 import { GLOSSARY_FILE } from "../src/server/compose.js";
 import { RetrievalPool } from "../src/retrieval/pool.js";
+import { graphSettings } from "../src/store/vector.js";
 import { kthSimilarity, searchedMatrix, similarities } from "./exact-search.js";
 
 const { values } = parseArgs({
@@ -43,8 +44,8 @@ const towns = SCALE_TOWNS;
 const { retrieval } = parseConfig({ municipalities: [{ id: "x", name: "x", contact: { office: "x" } }], retrieval: JSON.parse(values.settings) as object });
 // The graph's build settings name the index folder: the default graph in .tmp/scale-<N>, another beside it.
 const { hnswM: m, hnswEfConstruction: efConstruction } = retrieval;
-const defaults = parseConfig({ municipalities: [{ id: "x", name: "x", contact: { office: "x" } }] }).retrieval;
-const graph = m === defaults.hnswM && efConstruction === defaults.hnswEfConstruction ? "" : `-m${m}-efc${efConstruction}`;
+const defaults = graphSettings({});
+const graph = m === defaults.m && efConstruction === defaults.efConstruction ? "" : `-m${m}-efc${efConstruction}`;
 const dir = path.resolve(`.tmp/scale-${N}${graph}`);
 // The version names the graph too: a folder built with other graph settings is built again.
 const version = `scale-v5-${N}-m${m}-efc${efConstruction}`;

@@ -34,16 +34,13 @@ export interface HttpFetcherOptions {
 }
 
 /**
- * The request's headers. A conditional request ("has it changed since?") also says `Cache-Control:
- * max-age=0`, as a browser's reload does: without it, fetch adds `no-cache`, and servers that go by
- * it (Express and its static files, among others) then answer with the whole page instead of a 304.
+ * A conditional request ("has it changed since?") goes with fetch's cache mode "no-cache": fetch then
+ * says `Cache-Control: max-age=0`, as a browser's reload does. In its default mode it would say
+ * `no-cache`, and servers that go by that (Express and its static files, among others) answer with the
+ * whole page instead of a 304.
  */
-function requestHeaders(userAgent: string, extra: Record<string, string> = {}): Record<string, string> {
-  const headers: Record<string, string> = { "user-agent": userAgent, ...extra };
-  const names = Object.keys(headers).map((h) => h.toLowerCase());
-  const conditional = names.includes("if-none-match") || names.includes("if-modified-since");
-  if (conditional && !names.includes("cache-control")) headers["cache-control"] = "max-age=0";
-  return headers;
+function isConditional(headers: Record<string, string>): boolean {
+  return Object.keys(headers).some((h) => /^if-(none-match|modified-since)$/i.test(h));
 }
 
 /** Node's built-in fetch with a user agent, a time limit and a size limit. */
@@ -55,9 +52,8 @@ export class HttpFetcher implements Fetcher {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let response: Response;
     try {
-      const headers = requestHeaders(this.options.userAgent, options.headers);
-      // "no-cache" for a conditional request: fetch then adds no Pragma either.
-      response = await fetch(url, { headers, redirect: "follow", signal, ...("cache-control" in headers ? { cache: "no-cache" as const } : {}) });
+      const headers = { "user-agent": this.options.userAgent, ...options.headers };
+      response = await fetch(url, { headers, redirect: "follow", signal, ...(isConditional(headers) ? { cache: "no-cache" as const } : {}) });
     } catch (error) {
       const e = error as Error;
       if (e.name === "TimeoutError") throw new FetchError(`timed out after ${this.options.timeoutMs} ms`, true, { cause: error });

@@ -14,6 +14,7 @@ import { HybridRetriever } from "../retrieval/hybrid.js";
 import { RetrievalPool, type Retriever } from "../retrieval/pool.js";
 import { IndexHolder } from "../store/holder.js";
 import { HNSWLIB_BUILD } from "../store/vector.js";
+import { readManifest } from "../store/snapshot.js";
 import { VersionStore } from "../store/versions.js";
 import { GermanAnalyzer } from "../text/analyzer.js";
 import { BUILTIN_SYNONYMS, SynonymTable } from "../text/synonyms.js";
@@ -169,7 +170,7 @@ async function publishedChunks(store: VersionStore): Promise<number> {
   try {
     const version = await store.current();
     if (!version) return 0;
-    return (JSON.parse(await readFile(path.join(store.versionDir(version), "manifest.json"), "utf8")) as { chunks?: number }).chunks ?? 0;
+    return (await readManifest(store.versionDir(version))).chunks;
   } catch {
     return 0;
   }

@@ -221,7 +221,7 @@ function townsOf(chunks: Iterable<Pick<Chunk, "municipality">>): ChunkTowns {
   return { names, codes };
 }
 
-async function readManifest(dir: string): Promise<IndexManifest> {
+export async function readManifest(dir: string): Promise<IndexManifest> {
   return JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as IndexManifest;
 }
 

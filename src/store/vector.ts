@@ -14,9 +14,9 @@ export const HNSWLIB_BUILD = build.name;
  * for 0.991 and takes 15 % longer; M 32 finds 0.994 at ef 160 in a larger, slower-built index.
  * efConstruction 400 against 200 took the evaluation corpora from 0.990 to 0.993 at ef 128 (measured with M 16).
  */
-export const DEFAULT_M = 24;
-export const DEFAULT_EF_CONSTRUCTION = 400;
-export const DEFAULT_CENTER_FROM = 1000;
+const DEFAULT_M = 24;
+const DEFAULT_EF_CONSTRUCTION = 400;
+const DEFAULT_CENTER_FROM = 1000;
 /** Beyond this, a town's vector search walks the graph through its filter instead (see search). */
 const MAX_UNFILTERED_WIDTH = 2000;
 /**
@@ -104,7 +104,8 @@ export class VectorIndex {
 
   static build(vectors: number[][], dimensions: number, options: VectorIndexOptions = {}): VectorIndex {
     const hnsw = new HierarchicalNSW("cosine", dimensions);
-    hnsw.initIndex(Math.max(1, vectors.length), options.m ?? DEFAULT_M, options.efConstruction ?? DEFAULT_EF_CONSTRUCTION, 100);
+    const { m, efConstruction } = graphSettings(options);
+    hnsw.initIndex(Math.max(1, vectors.length), m, efConstruction, 100);
     vectors.forEach((v, i) => {
       if (v.length !== dimensions) throw new Error(`vector ${i} has ${v.length} dimensions, expected ${dimensions}`);
       // One NaN would make the mean, and with it every search and every reused vector, NaN.
@@ -138,10 +139,11 @@ export class VectorIndex {
     // Versions written before centring have no mean beside the graph and are searched as they are. One
     // built centred and missing its mean would find nonsense without a word: it is refused instead.
     let centering: { mean: Float32Array; lengths: Float32Array } | undefined;
-    if (options.centred && !existsSync(centerFile(file))) {
+    const hasMean = existsSync(centerFile(file));
+    if (options.centred && !hasMean) {
       throw new Error(`${centerFile(file)} is missing: this version's vectors were indexed centred and cannot be searched without it; publish the version again (npm run ingest)`);
     }
-    if (options.centred !== false && existsSync(centerFile(file))) {
+    if (options.centred !== false && hasMean) {
       const bytes = await readFile(centerFile(file));
       const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       const count = hnsw.getCurrentCount();
